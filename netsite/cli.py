@@ -1,0 +1,220 @@
+"""The `netsite` command: parse arguments, run one pipeline step, print, exit. Nothing else."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable, Iterable, Sequence
+from datetime import date
+from pathlib import Path
+
+from . import __version__, authoring_cli, serve_cli
+from .build import build
+from .journal import load_journal
+from .model import Network, build_network
+from .problems import Problem, has_errors, sort_problems
+from .views import check_json, due_json, due_lines, report_lines, tree_json, tree_lines
+from .weekly import Week
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    """The command line or its inputs are unusable (exit 2)."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run netsite with argv (default: sys.argv) and return the exit code."""
+    parser = make_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "run", None):
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        return args.run(args)
+    except UsageError as exc:
+        print(f"netsite: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+
+
+def make_parser() -> argparse.ArgumentParser:
+    """Build the argument parser with every subcommand."""
+    parser = argparse.ArgumentParser(prog="netsite", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"netsite {__version__}")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--journal", type=Path, default=None, help="journal folder (default: .)")
+    common.add_argument("--today", help="date to compute from, YYYY-MM-DD (or $NETSITE_TODAY)")
+    sub = parser.add_subparsers(metavar="COMMAND")
+    for register in COMMANDS:
+        register(sub, common)
+    return parser
+
+
+def _command(
+    sub: argparse._SubParsersAction,
+    common: argparse.ArgumentParser,
+    name: str,
+    help_text: str,
+    run: Callable[[argparse.Namespace], int],
+) -> argparse.ArgumentParser:
+    command = sub.add_parser(name, parents=[common], help=help_text, description=help_text)
+    command.set_defaults(run=run)
+    return command
+
+
+def journal_root(args: argparse.Namespace) -> Path:
+    """Return the journal folder named by --journal, else the current one."""
+    root = (args.journal or Path.cwd()).resolve()
+    if not root.is_dir():
+        raise UsageError(f"journal folder {root} does not exist")
+    return root
+
+
+def resolve_today(args: argparse.Namespace) -> date:
+    """Return --today, else $NETSITE_TODAY, else the local date."""
+    text = getattr(args, "today", None) or os.environ.get("NETSITE_TODAY")
+    if not text:
+        return date.today()
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError as exc:
+        raise UsageError(f"today {text!r} is not a date written YYYY-MM-DD") from exc
+
+
+def load_network(args: argparse.Namespace) -> Network:
+    """Load the journal and compute the model for the commands that only read."""
+    journal = load_journal(journal_root(args))
+    return build_network(journal, resolve_today(args))
+
+
+def print_problems(problems: Iterable[Problem]) -> None:
+    """Print problems as `path:line: severity: message`, one per line, to stderr."""
+    for problem in problems:
+        print(problem, file=sys.stderr)
+
+
+def print_json(data: object) -> None:
+    """Print data as indented JSON (deep trees need a higher recursion limit)."""
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), 100_000))
+    print(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+# --- build -------------------------------------------------------------------------------
+
+
+def _register_build(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    command = _command(sub, common, "build", "render the site into output/", run_build)
+    command.add_argument("--strict", action="store_true", help="fail on any problem")
+
+
+def run_build(args: argparse.Namespace) -> int:
+    root = journal_root(args)
+    result = build(root, resolve_today(args), strict=args.strict)
+    print_problems(result.problems)
+    if not result.ok:
+        print(f"netsite: build failed: {result.failure}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    stats = result.stats
+    people = len(result.network.contacts) if result.network else 0
+    changed = f"{stats.written} written, {stats.unchanged} unchanged" if stats else ""
+    print(f"built {root / 'output'}: {people} contacts, {len(result.files)} files ({changed})")
+    summary = _problem_summary(result.problems)
+    if summary:
+        print(summary, file=sys.stderr)
+    return EXIT_OK
+
+
+def _problem_summary(problems: list[Problem]) -> str:
+    errors = sum(p.severity == "error" for p in problems)
+    warnings = len(problems) - errors
+    return f"{errors} errors, {warnings} warnings (see the Problems page)" if problems else ""
+
+
+# --- check -------------------------------------------------------------------------------
+
+
+def _register_check(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    command = _command(sub, common, "check", "validate the journal", run_check)
+    command.add_argument("--json", action="store_true", help="print problems as JSON")
+
+
+def run_check(args: argparse.Namespace) -> int:
+    network = load_network(args)
+    problems = sort_problems(list(network.problems))
+    if args.json:
+        print_json(check_json(problems))
+    else:
+        for problem in problems:
+            print(problem)
+        print(_problem_summary(problems) or f"ok: {len(network.contacts)} contacts, no problems")
+    return EXIT_PROBLEMS if has_errors(problems) else EXIT_OK
+
+
+# --- due, report, tree ---------------------------------------------------------------------
+
+
+def _register_due(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    command = _command(sub, common, "due", "what is due: thank-yous, follow-ups, warm leads", run_due)
+    command.add_argument("--json", action="store_true", help="every item as JSON")
+    command.add_argument("--all", action="store_true", help="also items more than 14 days away")
+
+
+def run_due(args: argparse.Namespace) -> int:
+    network = load_network(args)
+    if args.json:
+        print_json(due_json(network))
+    else:
+        print("\n".join(due_lines(network, args.all)).rstrip())
+    return EXIT_OK
+
+
+def _register_report(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    command = _command(sub, common, "report", "the weekly report against the goals", run_report)
+    command.add_argument("--week", help="ISO week such as 2026-W47 (default: this week)")
+    command.add_argument("--json", action="store_true", help="print the report as JSON")
+
+
+def run_report(args: argparse.Namespace) -> int:
+    network = load_network(args)
+    try:
+        week = Week.parse(args.week) if args.week else Week.of(network.today)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
+    report = network.reports([week])[0]
+    if args.json:
+        print_json(report.as_json())
+    else:
+        print("\n".join(report_lines(report)))
+    return EXIT_OK
+
+
+def _register_tree(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    command = _command(sub, common, "tree", "the referral forest", run_tree)
+    command.add_argument("--json", action="store_true", help="print the forest as JSON")
+
+
+def run_tree(args: argparse.Namespace) -> int:
+    network = load_network(args)
+    if args.json:
+        print_json(tree_json(network))
+    else:
+        print("\n".join(tree_lines(network)))
+    return EXIT_OK
+
+
+COMMANDS: list[Callable[[argparse._SubParsersAction, argparse.ArgumentParser], None]] = [
+    _register_build,
+    _register_check,
+    _register_due,
+    _register_report,
+    _register_tree,
+    *serve_cli.COMMANDS,
+    *authoring_cli.COMMANDS,
+]
+
+if __name__ == "__main__":
+    sys.exit(main())

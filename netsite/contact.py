@@ -1,0 +1,355 @@
+"""A contact file read into a `Contact`: every field checked, every problem located."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import yaml
+
+from . import frontmatter_yaml as fm
+from .problems import Problem
+
+TEXT_FIELDS = ("company", "role", "email", "phone", "linkedin", "website", "location", "how_met")
+STRENGTHS = ("close", "warm", "acquaintance")
+STATUSES = ("identified", "contacted", "met", "dormant")
+LOG_CLASSES = {
+    "email": "outreach",
+    "message": "outreach",
+    "event": "outreach",
+    "call": "conversation",
+    "meeting": "conversation",
+    "thanks": "thanks",
+    "update": "follow-up",
+    "intro": "intro",
+    "reply": "reply",
+    "other": "other",
+}
+CONVERSATION_KINDS = frozenset({"call", "meeting"})
+KNOWN_KEYS = frozenset(
+    {"name", "referred_by", "tags", "strength", "added", "status", "next_follow_up"}
+    | {"follow_up_days", "log", *TEXT_FIELDS}
+)
+_ENTRY = re.compile(r"(\d{4}-\d{2}-\d{2})\s+([A-Za-z][\w-]*)\s*(?::\s*(.*))?", re.DOTALL)
+_ENTRY_HEAD = re.compile(r"(\d{4}-\d{2}-\d{2})\s+([A-Za-z][\w-]*)")
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    """One interaction: when, what kind (a known kind, else `other`) and a note."""
+
+    date: date
+    kind: str
+    note: str = ""
+    line: int | None = None
+    written_kind: str = ""
+
+    @property
+    def label(self) -> str:
+        """Return the kind as the user wrote it."""
+        return self.written_kind or self.kind
+
+
+@dataclass(frozen=True)
+class Contact:
+    """A person as written in their file; derived facts live in the model."""
+
+    id: str
+    path: str
+    name: str
+    company: str | None = None
+    role: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    linkedin: str | None = None
+    website: str | None = None
+    location: str | None = None
+    how_met: str | None = None
+    referred_by: str | None = None
+    tags: tuple[str, ...] = ()
+    strength: str | None = None
+    added: date | None = None
+    status: str | None = None
+    next_follow_up: date | None = None
+    follow_up_days: int | None = None
+    log: tuple[LogEntry, ...] = ()
+    notes: str = ""
+    notes_line: int = 1
+    extra: tuple[tuple[str, Any], ...] = ()
+    lines: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
+    problems: tuple[Problem, ...] = ()
+
+    def line(self, key: str) -> int | None:
+        """Return the file line where a front-matter key is set."""
+        return self.lines.get(key)
+
+
+@dataclass
+class _Reader:
+    """Collects problems for one file while its fields are read."""
+
+    path: str
+    meta: dict[str, Any]
+    problems: list[Problem] = field(default_factory=list)
+
+    def line(self, key: str) -> int | None:
+        return getattr(self.meta, "lines", {}).get(key)
+
+    def error(self, line: int | None, message: str) -> None:
+        self.problems.append(Problem(self.path, line, "error", message))
+
+    def warning(self, line: int | None, message: str) -> None:
+        self.problems.append(Problem(self.path, line, "warning", message))
+
+
+def parse_contact(contact_id: str, path: str, text: str) -> tuple[Contact | None, list[Problem]]:
+    """Read one contact file's text; None when the front matter cannot be used at all."""
+    text = text.removeprefix("\ufeff")
+    part = fm.split(text)
+    if part is None:
+        return None, [Problem(path, 1, "error", "no front matter: the file must start with '---'")]
+    try:
+        meta = fm.load(part)
+    except yaml.YAMLError as exc:
+        return None, [Problem(path, fm.error_line(exc, part), "error", _yaml_message(exc))]
+    except (RecursionError, ValueError, OverflowError) as exc:  # nesting too deep, odd scalars
+        message = f"front matter cannot be read: {type(exc).__name__}"
+        return None, [Problem(path, part.front_matter_line, "error", message)]
+    if meta is None:
+        meta = fm.LineDict()
+    if not isinstance(meta, dict):
+        line = part.front_matter_line + 1
+        return None, [Problem(path, line, "error", "front matter is not a mapping of keys")]
+    return _build(contact_id, path, meta, part)
+
+
+def _yaml_message(exc: yaml.YAMLError) -> str:
+    """Return PyYAML's own words without its position (the line is given separately)."""
+    problem = getattr(exc, "problem", None)
+    context = getattr(exc, "context", None)
+    words = " ".join(w for w in (context, problem) if w) or str(exc).splitlines()[0]
+    return f"front matter is not valid YAML: {words}"
+
+
+def _build(contact_id: str, path: str, meta: dict, part: fm.Split) -> tuple[Contact, list[Problem]]:
+    r = _Reader(path, meta)
+    for key, line in getattr(meta, "duplicates", []):
+        r.warning(line, f"key {key!r} is set twice; the last value is used")
+    log = _read_log(r)
+    added = _read_date(r, "added")
+    values: dict[str, Any] = {key: _read_text(r, key) for key in TEXT_FIELDS}
+    values.update(
+        name=_read_name(r, contact_id),
+        referred_by=_read_referrer(r),
+        tags=_read_tags(r),
+        strength=_read_choice(r, "strength", STRENGTHS),
+        status=_read_choice(r, "status", STATUSES),
+        added=added if added is not None else min((e.date for e in log), default=None),
+        next_follow_up=_read_date(r, "next_follow_up"),
+        follow_up_days=_read_days(r),
+        log=log,
+        extra=tuple((str(k), v) for k, v in meta.items() if k not in KNOWN_KEYS),
+    )
+    _check_links(r, values)
+    lines = {str(k): v for k, v in getattr(meta, "lines", {}).items()}
+    contact = Contact(
+        id=contact_id,
+        path=path,
+        notes=part.body,
+        notes_line=part.body_line,
+        lines=lines,
+        problems=tuple(r.problems),
+        **values,
+    )
+    return contact, r.problems
+
+
+def _scalar_text(value: Any) -> str | None:
+    """Return a YAML scalar as text, or None for lists, mappings and nulls."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str | int | float | date):
+        return str(value)
+    return None
+
+
+def _read_text(r: _Reader, key: str) -> str | None:
+    value = r.meta.get(key)
+    if value is None:
+        return None
+    text = _scalar_text(value)
+    if text is None:
+        r.error(r.line(key), f"{key} must be text, not a {_kind_of(value)}; ignored")
+        return None
+    return text.strip() or None
+
+
+def _kind_of(value: Any) -> str:
+    return "list" if isinstance(value, list) else "mapping" if isinstance(value, dict) else "value"
+
+
+def _read_name(r: _Reader, contact_id: str) -> str:
+    name = _read_text(r, "name") if "name" in r.meta else None
+    if not name:
+        r.error(r.line("name") or 2, f"no name: using the id {contact_id!r} instead")
+        return contact_id
+    return name
+
+
+def _read_referrer(r: _Reader) -> str | None:
+    """Return `referred_by` as written, turning YAML's nested-list reading of [[X]] back into text."""
+    value = r.meta.get("referred_by")
+    if isinstance(value, list) and len(value) == 1 and isinstance(value[0], list):
+        inner = value[0]
+        if len(inner) == 1 and _scalar_text(inner[0]) is not None:
+            return f"[[{_scalar_text(inner[0])}]]"
+    if value is None:
+        return None
+    text = _scalar_text(value)
+    if text is None:
+        r.error(r.line("referred_by"), "referred_by must be one id, name or [[wikilink]]; ignored")
+        return None
+    return text.strip() or None
+
+
+def _read_tags(r: _Reader) -> tuple[str, ...]:
+    value = r.meta.get("tags")
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        items = value.split(",")
+    elif isinstance(value, list) and all(_scalar_text(v) is not None for v in value):
+        items = [_scalar_text(v) or "" for v in value]
+    else:
+        r.error(r.line("tags"), "tags must be a list or a comma-separated string; ignored")
+        return ()
+    return tuple(dict.fromkeys(t.strip() for t in items if t.strip()))
+
+
+def _read_choice(r: _Reader, key: str, allowed: tuple[str, ...]) -> str | None:
+    value = r.meta.get(key)
+    if value is None:
+        return None
+    text = (_scalar_text(value) or "").strip().lower()
+    if text not in allowed:
+        r.error(r.line(key), f"{key} {value!r} is not one of {', '.join(allowed)}; ignored")
+        return None
+    return text
+
+
+def _read_date(r: _Reader, key: str) -> date | None:
+    value = r.meta.get(key)
+    if value is None:
+        return None
+    parsed = as_date(value)
+    if parsed is None:
+        r.error(r.line(key), f"{key} {_shown(value)} is not a valid YYYY-MM-DD date; ignored")
+    return parsed
+
+
+def as_date(value: Any) -> date | None:
+    """Return a YAML value as a date if it is one or is a strict ISO `YYYY-MM-DD` string."""
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    return None
+
+
+def _shown(value: Any) -> str:
+    text = _scalar_text(value)
+    return repr(text[:60]) if text is not None else f"(a {_kind_of(value)})"
+
+
+def _read_days(r: _Reader) -> int | None:
+    value = r.meta.get("follow_up_days")
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        r.error(
+            r.line("follow_up_days"),
+            f"follow_up_days {_shown(value)} must be a whole number ≥ 1; ignored",
+        )
+        return None
+    return value
+
+
+def _check_links(r: _Reader, values: dict[str, Any]) -> None:
+    for key in ("linkedin", "website"):
+        url = values.get(key)
+        if url and not is_web_url(url):
+            r.warning(r.line(key), f"{key} {url!r} is not an http(s) URL; shown as text")
+
+
+def is_web_url(text: str) -> bool:
+    """Tell whether text is an absolute http(s) URL (the only kind netsite links to)."""
+    return re.match(r"https?://[^\s/]+", text, re.IGNORECASE) is not None
+
+
+def _read_log(r: _Reader) -> tuple[LogEntry, ...]:
+    value = r.meta.get("log")
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        r.error(r.line("log"), "log must be a list of entries like '- 2026-11-06 call: note'; ignored")
+        return ()
+    item_lines = getattr(value, "lines", [r.line("log")] * len(value))
+    entries = (_read_entry(r, item, line) for item, line in zip(value, item_lines, strict=True))
+    kept = [e for e in entries if e is not None]
+    return tuple(sorted(kept, key=lambda e: (e.date, e.line or 0)))
+
+
+def _read_entry(r: _Reader, item: Any, line: int | None) -> LogEntry | None:
+    """Read one log entry in any of its four shapes, or report it and drop it."""
+    parts = _entry_parts(item)
+    if isinstance(parts, str):
+        r.error(line, f"log entry {_shown(item)} cannot be read: {parts}; dropped")
+        return None
+    day, written, note = parts
+    parsed = as_date(day)
+    if parsed is None:
+        r.error(line, f"log entry date {_shown(day)} is not a valid YYYY-MM-DD date; dropped")
+        return None
+    kind = written.lower()
+    if kind not in LOG_CLASSES:
+        r.error(line, f"log kind {written!r} is not one of {', '.join(LOG_CLASSES)}; counted as other")
+        return LogEntry(parsed, "other", note, line, written)
+    return LogEntry(parsed, kind, note, line)
+
+
+def _entry_parts(item: Any) -> tuple[Any, str, str] | str:
+    """Return (date, kind, note) of an entry, or the reason it cannot be read."""
+    if isinstance(item, str):
+        match = _ENTRY.fullmatch(item.strip())
+        if not match:
+            return "expected 'YYYY-MM-DD kind: note'"
+        return match.group(1), match.group(2), (match.group(3) or "").strip()
+    if isinstance(item, dict) and "date" in item:
+        return _mapping_parts(item)
+    if isinstance(item, dict) and len(item) == 1:
+        head, note = next(iter(item.items()))
+        match = _ENTRY_HEAD.fullmatch(str(head).strip())
+        note_text = "" if note is None else _scalar_text(note)
+        if not match or note_text is None:
+            return "expected 'YYYY-MM-DD kind: note'"
+        return match.group(1), match.group(2), note_text.strip()
+    return "expected 'YYYY-MM-DD kind: note' or {date: ..., kind: ..., note: ...}"
+
+
+def _mapping_parts(item: dict) -> tuple[Any, str, str] | str:
+    kind = _scalar_text(item.get("kind"))
+    note = item.get("note")
+    note_text = "" if note is None else _scalar_text(note)
+    unknown = sorted(str(k) for k in item if k not in ("date", "kind", "note"))
+    if unknown:
+        return f"unknown key(s) {', '.join(unknown)}"
+    if not kind or not re.fullmatch(r"[A-Za-z][\w-]*", kind.strip()):
+        return "kind must be one word such as call or email"
+    if note_text is None:
+        return "note must be text"
+    return item["date"], kind.strip(), note_text.strip()

@@ -1,0 +1,160 @@
+"""The referral forest: who gave me whose name, with cycles broken and degrees counted."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property
+
+from .contact import Contact
+from .problems import Problem
+
+_WIKILINK = re.compile(r"\[\[\s*([^\]|]+?)\s*(?:\|[^\]]*)?\]\]")
+ROOT_WORDS = frozenset({"", "me", "myself"})
+
+
+@dataclass(frozen=True)
+class Forest:
+    """Parent links after resolution; roots and children ordered by name, then id."""
+
+    parent: dict[str, str | None]
+    children: dict[str, tuple[str, ...]]
+    roots: tuple[str, ...]
+    degree: dict[str, int]
+    cycles: tuple[tuple[str, ...], ...]
+    unresolved: tuple[tuple[str, str], ...]  # (contact id, referred_by as written)
+
+    def chain(self, contact_id: str) -> list[str]:
+        """Return the ids from the root down to this contact."""
+        chain = [contact_id]
+        while (up := self.parent.get(chain[-1])) is not None:
+            chain.append(up)
+        return chain[::-1]
+
+    def descendants(self, contact_id: str) -> int:
+        """Count everyone below this contact."""
+        return self.branch_sizes[contact_id] - 1
+
+    @cached_property
+    def branch_sizes(self) -> dict[str, int]:
+        """Map each id to the size of its branch (itself and everyone below)."""
+        sizes: dict[str, int] = {}
+        for cid in sorted(self.degree, key=self.degree.__getitem__, reverse=True):
+            sizes[cid] = 1 + sum(sizes[k] for k in self.children[cid])
+        return sizes
+
+
+class Resolver:
+    """Turn a `referred_by` text (id, name in any case, or [[wikilink]]) into a contact id."""
+
+    def __init__(self, contacts: Sequence[Contact]) -> None:
+        self.ids = {c.id for c in contacts}
+        self.ids_folded: dict[str, str] = {}
+        self.names: dict[str, str] = {}
+        for c in sorted(contacts, key=lambda c: c.id):
+            self.ids_folded.setdefault(c.id.casefold(), c.id)
+            self.names.setdefault(c.name.casefold(), c.id)
+
+    def resolve(self, text: str | None) -> str | None:
+        """Return the id text points at, or None (also for `me` and empty)."""
+        target = reference_target(text)
+        if target is None:
+            return None
+        if target in self.ids:
+            return target
+        folded = target.casefold()
+        return self.ids_folded.get(folded) or self.names.get(folded)
+
+
+def reference_target(text: str | None) -> str | None:
+    """Return what a reference names: the wikilink target, else the text; None for a root."""
+    if text is None:
+        return None
+    match = _WIKILINK.fullmatch(text.strip())
+    target = match.group(1) if match else text.strip()
+    return None if target.casefold() in ROOT_WORDS else target
+
+
+def build_forest(contacts: Sequence[Contact]) -> tuple[Forest, list[Problem]]:
+    """Resolve every referrer, break cycles, and order the forest."""
+    by_id = {c.id: c for c in contacts}
+    resolver = Resolver(contacts)
+    parent: dict[str, str | None] = {}
+    unresolved: list[tuple[str, str]] = []
+    problems: list[Problem] = []
+    for c in contacts:
+        parent[c.id] = resolver.resolve(c.referred_by)
+        if parent[c.id] is None and reference_target(c.referred_by) is not None:
+            unresolved.append((c.id, c.referred_by or ""))
+            message = f"referred_by {c.referred_by!r} matches no contact; shown as a first-degree contact"
+            problems.append(Problem(c.path, c.line("referred_by"), "warning", message))
+    cycles = find_cycles(parent)
+    for cycle in cycles:
+        problems.extend(_cycle_problems(cycle, by_id, parent))
+        for member in cycle:
+            parent[member] = None
+    return _assemble(by_id, parent, cycles, unresolved), problems
+
+
+def find_cycles(parent: dict[str, str | None]) -> list[tuple[str, ...]]:
+    """Find every cycle of parent links, each as sorted ids, ordered by first id."""
+    state: dict[str, int] = {}  # 1 = on the current walk, 2 = done
+    cycles = []
+    for start in sorted(parent):
+        walk: list[str] = []
+        node: str | None = start
+        while node is not None and node not in state:
+            state[node] = 1
+            walk.append(node)
+            node = parent.get(node)
+        if node is not None and state[node] == 1:
+            cycles.append(tuple(sorted(walk[walk.index(node) :])))
+        for visited in walk:
+            state[visited] = 2
+    return sorted(cycles)
+
+
+def _cycle_problems(
+    cycle: tuple[str, ...], by_id: dict[str, Contact], parent: dict[str, str | None]
+) -> list[Problem]:
+    if len(cycle) == 1:
+        text = "refers to itself"
+    else:
+        loop = [cycle[0]]
+        while (nxt := parent[loop[-1]]) != cycle[0] and nxt is not None:
+            loop.append(nxt)
+        text = "forms a cycle: " + " → referred by → ".join([*loop, cycle[0]])
+    return [
+        Problem(
+            by_id[m].path,
+            by_id[m].line("referred_by"),
+            "error",
+            f"referral {text}; shown as a root",
+        )
+        for m in cycle
+    ]
+
+
+def _assemble(
+    by_id: dict[str, Contact],
+    parent: dict[str, str | None],
+    cycles: list[tuple[str, ...]],
+    unresolved: list[tuple[str, str]],
+) -> Forest:
+    def key(cid: str) -> tuple[str, str]:
+        return (by_id[cid].name.casefold(), cid)
+
+    kids: dict[str, list[str]] = {cid: [] for cid in by_id}
+    for cid, up in parent.items():
+        if up is not None:
+            kids[up].append(cid)
+    children = {cid: tuple(sorted(ks, key=key)) for cid, ks in kids.items()}
+    roots = tuple(sorted((cid for cid, up in parent.items() if up is None), key=key))
+    degree: dict[str, int] = {}
+    todo = [(r, 1) for r in roots]
+    while todo:
+        cid, d = todo.pop()
+        degree[cid] = d
+        todo.extend((k, d + 1) for k in children[cid])
+    return Forest(parent, children, roots, degree, tuple(cycles), tuple(sorted(unresolved)))

@@ -1,0 +1,118 @@
+"""The model: a journal and TODAY turned into everything the views show. Pure: no I/O, no clock."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from functools import cached_property
+
+from .config import Config
+from .contact import CONVERSATION_KINDS, Contact
+from .due import DueItem, contact_due, last_contact, sort_due
+from .forest import Forest, build_forest
+from .groups import Group, companies, tags
+from .journal import Journal
+from .problems import Problem, sort_problems
+from .weekly import Week, WeekReport, week_reports, weeks_between
+
+
+@dataclass(frozen=True)
+class Network:
+    """Contacts with their derived facts, the forest, due items, groups and every problem."""
+
+    today: date
+    config: Config
+    contacts: dict[str, Contact]
+    status: dict[str, str]
+    last_contact: dict[str, date | None]
+    forest: Forest
+    due: tuple[DueItem, ...]
+    problems: tuple[Problem, ...]
+
+    def is_stale(self, contact_id: str) -> bool:
+        """Tell whether a contact in touch has gone quiet for longer than stale_days."""
+        last = self.last_contact[contact_id]
+        quiet = self.config.rules.stale_days
+        return last is not None and self.status[contact_id] != "dormant" and (self.today - last).days > quiet
+
+    @cached_property
+    def by_name(self) -> list[Contact]:
+        """Return contacts ordered by name (case-insensitive), then id."""
+        return sorted(self.contacts.values(), key=lambda c: (c.name.casefold(), c.id))
+
+    @cached_property
+    def weeks(self) -> list[Week]:
+        """Return the ISO weeks from the first log entry to TODAY (at least this week)."""
+        firsts = [c.log[0].date for c in self.contacts.values() if c.log]
+        start = min([*firsts, self.today])
+        return weeks_between(start, self.today)
+
+    def reports(self, weeks: list[Week]) -> list[WeekReport]:
+        """Return the weekly report for each week."""
+        referred = {cid for cid, up in self.forest.parent.items() if up is not None}
+        contacts = list(self.contacts.values())
+        return week_reports(weeks, contacts, referred, self.config.goals)
+
+    @cached_property
+    def companies(self) -> list[Group]:
+        return companies(self.by_name, self.config.target_companies)
+
+    @cached_property
+    def tags(self) -> list[Group]:
+        return tags(self.by_name)
+
+    @cached_property
+    def problems_by_path(self) -> dict[str, list[Problem]]:
+        grouped: dict[str, list[Problem]] = {}
+        for problem in self.problems:
+            grouped.setdefault(problem.path, []).append(problem)
+        return grouped
+
+
+def build_network(journal: Journal, today: date) -> Network:
+    """Compute everything about a journal as of today."""
+    contacts = list(journal.contacts)
+    forest, forest_problems = build_forest(contacts)
+    rules = journal.config.rules
+    status: dict[str, str] = {}
+    problems = [*journal.problems, *forest_problems]
+    due: list[DueItem] = []
+    for c in contacts:
+        status[c.id], status_problems = derive_status(c)
+        problems.extend(status_problems)
+        problems.extend(_gap_problems(c, rules.min_gap_days))
+        due.extend(contact_due(c, status[c.id], forest.parent[c.id] is not None, rules, today))
+    return Network(
+        today=today,
+        config=journal.config,
+        contacts={c.id: c for c in contacts},
+        status=status,
+        last_contact={c.id: last_contact(c) for c in contacts},
+        forest=forest,
+        due=tuple(sort_due(due)),
+        problems=tuple(sort_problems(problems)),
+    )
+
+
+def derive_status(contact: Contact) -> tuple[str, list[Problem]]:
+    """Return the explicit status, else met / contacted / identified from the log."""
+    talked = any(e.kind in CONVERSATION_KINDS for e in contact.log)
+    derived = "met" if talked else "contacted" if contact.log else "identified"
+    if contact.status is None:
+        return derived, []
+    if contact.status == "identified" and talked:
+        message = "status is 'identified' but conversations are logged; keeping 'identified'"
+        return contact.status, [Problem(contact.path, contact.line("status"), "warning", message)]
+    return contact.status, []
+
+
+def _gap_problems(contact: Contact, min_gap_days: int) -> list[Problem]:
+    last = last_contact(contact)
+    planned = contact.next_follow_up
+    if last is None or planned is None or planned >= last + timedelta(days=min_gap_days):
+        return []
+    message = (
+        f"next_follow_up {planned} is {(planned - last).days} days after the last contact "
+        f"({last}); wait at least {min_gap_days} days so as not to pester"
+    )
+    return [Problem(contact.path, contact.line("next_follow_up"), "warning", message)]

@@ -1,0 +1,262 @@
+"""Render the site: the model through Jinja templates into {relative path: bytes}. No I/O but reads."""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import jinja2
+from markupsafe import Markup
+
+from .contact import LOG_CLASSES, Contact, is_web_url
+from .forest import Resolver
+from .model import Network
+from .notes import NotesRenderer
+from .views import preorder
+from .weekly import Week
+
+TEMPLATE_SUFFIX = ".html"
+ASSETS_DIR = "assets"
+
+
+class RenderError(Exception):
+    """A template could not be loaded or rendered; the message names the file and line."""
+
+
+@dataclass(frozen=True)
+class Page:
+    path: str
+    template: str
+    context: dict[str, Any]
+
+
+def default_templates() -> Path:
+    """Return the folder of the built-in templates (inside the wheel, or the checkout's top level)."""
+    packaged = Path(__file__).parent / "_templates"
+    return packaged if packaged.is_dir() else Path(__file__).parent.parent / "templates"
+
+
+def template_dirs(root: Path) -> list[Path]:
+    """Return the journal's own templates folder (if any) before the defaults."""
+    own = root / "templates"
+    dirs = [own] if own.is_dir() else []
+    defaults = default_templates()
+    return dirs if defaults.resolve() in {d.resolve() for d in dirs} else [*dirs, defaults]
+
+
+def make_environment(dirs: list[Path]) -> jinja2.Environment:
+    """Make the Jinja environment: autoescaped, strict about undefined names."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader([str(d) for d in dirs]),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["day"] = format_day
+    env.filters["plural"] = plural
+    env.tests["web_url"] = lambda v: isinstance(v, str) and is_web_url(v)
+    return env
+
+
+def format_day(value: date | None, style: str = "short") -> str:
+    """Format a date for people: `Mon 23 Nov 2026` (long) or `23 Nov` (short)."""
+    if value is None:
+        return "–"
+    if style == "long":
+        return value.strftime("%a %-d %b %Y")
+    return value.strftime("%-d %b")
+
+
+def plural(count: int, word: str, many: str | None = None) -> str:
+    """Return `1 contact` / `3 contacts`."""
+    return f"{count} {word if count == 1 else (many or word + 's')}"
+
+
+def render_site(network: Network, root: Path) -> dict[str, bytes]:
+    """Render every page and asset of the site."""
+    dirs = template_dirs(root)
+    env = make_environment(dirs)
+    common = _common_context(network)
+    files: dict[str, bytes] = {}
+    for page in pages(network):
+        files[page.path] = _render_page(env, page, common)
+    files.update(assets(dirs))
+    return files
+
+
+def _render_page(env: jinja2.Environment, page: Page, common: dict[str, Any]) -> bytes:
+    depth = page.path.count("/")
+    root = "../" * depth
+    context = {**common, **page.context, "root": root, "page_path": page.path}
+    context["url"] = lambda target: root + target
+    try:
+        return env.get_template(page.template).render(context).encode("utf-8")
+    except jinja2.TemplateSyntaxError as exc:
+        raise RenderError(f"{_where(exc.filename, exc.lineno)}: error: {exc.message}") from exc
+    except jinja2.TemplateNotFound as exc:
+        raise RenderError(f"template {exc.name!r} not found (needed for {page.path})") from exc
+    except Exception as exc:
+        raise RenderError(f"{_template_frame(exc)}: error: {type(exc).__name__}: {exc}") from exc
+
+
+def _where(filename: str | None, line: int | None) -> str:
+    return f"{filename or 'template'}:{line}" if line else filename or "template"
+
+
+def _template_frame(exc: BaseException) -> str:
+    """Find the innermost template line in a rendering traceback (Jinja rewrites frames for this)."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    inside = [f for f in frames if f.filename.endswith(TEMPLATE_SUFFIX)]
+    return _where(inside[-1].filename, inside[-1].lineno) if inside else "template"
+
+
+def assets(dirs: list[Path]) -> dict[str, bytes]:
+    """Collect static assets; a journal's own file wins over the default of the same name."""
+    found: dict[str, bytes] = {}
+    for folder in reversed(dirs):
+        base = folder / ASSETS_DIR
+        if base.is_dir():
+            for file in sorted(base.rglob("*")):
+                if file.is_file() and not file.name.startswith("."):
+                    found[f"{ASSETS_DIR}/{file.relative_to(base).as_posix()}"] = file.read_bytes()
+    return found
+
+
+def _common_context(network: Network) -> dict[str, Any]:
+    """Values every page may use."""
+    contacts = network.contacts
+
+    def contact_url(contact_id: str) -> str:
+        return f"contacts/{quote(contact_id)}.html"
+
+    return {
+        "network": network,
+        "site": network.config.site,
+        "config": network.config,
+        "today": network.today,
+        "contacts": contacts,
+        "contact_url": contact_url,
+        "log_classes": LOG_CLASSES,
+        "problem_count": len(network.problems),
+        "error_count": sum(p.severity == "error" for p in network.problems),
+    }
+
+
+def pages(network: Network) -> Iterator[Page]:
+    """List every page of the site with its own context."""
+    reports = network.reports(network.weeks)
+    yield Page("index.html", "index.html", _dashboard(network, reports))
+    yield Page("contacts/index.html", "contacts.html", _contacts_list(network))
+    yield from _contact_pages(network)
+    yield Page("tree.html", "tree.html", _tree(network))
+    yield Page("due.html", "due.html", {"items": network.due})
+    yield Page("weeks/index.html", "weeks.html", {"reports": reports[::-1]})
+    for i, report in enumerate(reports):
+        neighbours = {
+            "previous": reports[i - 1].week if i > 0 else None,
+            "next": reports[i + 1].week if i + 1 < len(reports) else None,
+        }
+        yield Page(f"weeks/{report.week.label}.html", "week.html", {"report": report, **neighbours})
+    yield Page("companies/index.html", "companies.html", {"groups": network.companies})
+    for group in network.companies:
+        context = {"group": group, "paths": _paths_into(network, group.members)}
+        yield Page(f"companies/{group.slug}.html", "company.html", context)
+    yield Page("tags/index.html", "tags.html", {"groups": network.tags})
+    for group in network.tags:
+        yield Page(f"tags/{group.slug}.html", "tag.html", {"group": group})
+    yield Page("problems.html", "problems.html", {"by_path": network.problems_by_path})
+    yield Page("404.html", "404.html", {})
+
+
+def _dashboard(network: Network, reports: list[Any]) -> dict[str, Any]:
+    this_week = reports[-1]
+    horizon = [i for i in network.due if i.overdue_days >= -7]
+    recent = sorted(
+        ((e, c) for c in network.contacts.values() for e in c.log if e.date <= network.today),
+        key=lambda pair: (pair[0].date, pair[1].id, pair[0].line or 0),
+        reverse=True,
+    )[:12]
+    growth = [(r.week, r.network_size) for r in reports]
+    return {"week": this_week, "due_soon": horizon, "recent": recent, "growth": growth}
+
+
+def _contacts_list(network: Network) -> dict[str, Any]:
+    tag_slugs = {g.name.casefold(): g.slug for g in network.tags}
+    company_slugs = {g.name.casefold(): g.slug for g in network.companies}
+    return {"people": network.by_name, "tag_slugs": tag_slugs, "company_slugs": company_slugs}
+
+
+def _contact_pages(network: Network) -> Iterator[Page]:
+    resolver = Resolver(list(network.contacts.values()))
+
+    def resolve(target: str) -> tuple[str, str] | None:
+        found = resolver.resolve(target)
+        return (found, network.contacts[found].name) if found else None
+
+    renderer = NotesRenderer(resolve, network.config.site.allow_html)
+    company_slugs = {g.name.casefold(): g.slug for g in network.companies}
+    tag_slugs = {g.name.casefold(): g.slug for g in network.tags}
+    due_by_contact: dict[str, list[Any]] = {}
+    for item in network.due:
+        due_by_contact.setdefault(item.contact, []).append(item)
+    for contact in network.by_name:
+        context = {
+            "contact": contact,
+            "notes_html": Markup(renderer.render(contact.notes)),
+            "chain": [network.contacts[c] for c in network.forest.chain(contact.id)],
+            "referrals": [network.contacts[k] for k in network.forest.children[contact.id]],
+            "due_items": due_by_contact.get(contact.id, []),
+            "own_problems": network.problems_by_path.get(contact.path, []),
+            "company_slug": company_slugs.get((contact.company or "").casefold()),
+            "tag_slugs": tag_slugs,
+            "extra": [(k, show_value(v)) for k, v in contact.extra],
+        }
+        yield Page(f"contacts/{contact.id}.html", "contact.html", context)
+
+
+def show_value(value: Any, depth: int = 3, limit: int = 300) -> str:
+    """Show an unknown front-matter value as one short line, whatever its shape or size."""
+    text = _shown(value, depth)
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def _shown(value: Any, depth: int, items: int = 20) -> str:
+    if isinstance(value, list | dict) and depth == 0:
+        return "…"
+    if isinstance(value, dict):
+        shown = [f"{k}: {_shown(v, depth - 1)}" for k, v in list(value.items())[:items]]
+        return "{" + "; ".join(shown) + ("; …" if len(value) > items else "") + "}"
+    if isinstance(value, list):
+        shown = [_shown(v, depth - 1) for v in value[:items]]
+        return ", ".join(shown) + (", …" if len(value) > items else "")
+    return str(value)
+
+
+def _tree(network: Network) -> dict[str, Any]:
+    forest = network.forest
+    order = [(network.contacts[c], forest.degree[c], forest.descendants(c)) for c in preorder(forest)]
+    givers = [(network.contacts[c], len(forest.children[c])) for c in network.contacts]
+    connectors = sorted(
+        (pair for pair in givers if pair[1]), key=lambda p: (-p[1], p[0].name.casefold(), p[0].id)
+    )[:10]
+    return {"order": order, "connectors": connectors, "forest": forest}
+
+
+def _paths_into(network: Network, members: tuple[str, ...]) -> list[list[Contact]]:
+    """Return, for each insider, the referral chain from a first-degree contact to them."""
+    return [[network.contacts[c] for c in network.forest.chain(m)] for m in members]
+
+
+def week_url(week: Week) -> str:
+    """Return a week page's path from the site root."""
+    return f"weeks/{week.label}.html"
+
+
+Resolve = Callable[[str], tuple[str, str] | None]

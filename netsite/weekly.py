@@ -1,0 +1,129 @@
+"""Weekly reports: one ISO week's networking counted against the goals."""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from .config import Goals
+from .contact import CONVERSATION_KINDS, Contact
+
+
+@dataclass(frozen=True)
+class Week:
+    """An ISO week, Monday to Sunday."""
+
+    year: int
+    number: int
+
+    @property
+    def label(self) -> str:
+        return f"{self.year}-W{self.number:02d}"
+
+    @property
+    def start(self) -> date:
+        return date.fromisocalendar(self.year, self.number, 1)
+
+    @property
+    def end(self) -> date:
+        return self.start + timedelta(days=6)
+
+    @classmethod
+    def of(cls, day: date) -> Week:
+        """Return the ISO week a day falls in."""
+        iso = day.isocalendar()
+        return cls(iso.year, iso.week)
+
+    @classmethod
+    def parse(cls, text: str) -> Week:
+        """Read `2026-W47`; raises ValueError for anything else."""
+        year, sep, number = text.strip().upper().partition("-W")
+        if not sep or not year.isdigit() or not number.isdigit():
+            raise ValueError(f"{text!r} is not an ISO week like 2026-W47")
+        date.fromisocalendar(int(year), int(number), 1)  # validates the week number
+        return cls(int(year), int(number))
+
+    def next(self) -> Week:
+        return Week.of(self.start + timedelta(days=7))
+
+
+@dataclass(frozen=True)
+class WeekReport:
+    week: Week
+    new_contacts: tuple[str, ...]
+    reached: tuple[str, ...]
+    conversations: int
+    referrals: tuple[str, ...]
+    thanks_sent: int
+    updates_sent: int
+    network_size: int
+    goals: Goals
+
+    @property
+    def referrals_per_conversation(self) -> float | None:
+        return len(self.referrals) / self.conversations if self.conversations else None
+
+    def as_json(self) -> dict[str, object]:
+        """Return the report keyed as `report --json` prints it."""
+        return {
+            "week": self.week.label,
+            "start": self.week.start.isoformat(),
+            "end": self.week.end.isoformat(),
+            "new_contacts": len(self.new_contacts),
+            "reached": len(self.reached),
+            "conversations": self.conversations,
+            "referrals": len(self.referrals),
+            "referrals_per_conversation": self.referrals_per_conversation,
+            "thanks_sent": self.thanks_sent,
+            "updates_sent": self.updates_sent,
+            "network_size": self.network_size,
+            "goals": self.goals.as_json(),
+        }
+
+
+@dataclass
+class _Tally:
+    new: list[str] = field(default_factory=list)
+    reached: dict[str, None] = field(default_factory=dict)
+    kinds: Counter[str] = field(default_factory=Counter)
+
+
+def week_reports(
+    weeks: list[Week], contacts: list[Contact], referred: set[str], goals: Goals
+) -> list[WeekReport]:
+    """Count each week in one pass; `referred` holds the ids whose referrer resolved."""
+    tallies: dict[Week, _Tally] = defaultdict(_Tally)
+    for c in contacts:
+        if c.added is not None:
+            tallies[Week.of(c.added)].new.append(c.id)
+        for e in c.log:
+            tally = tallies[Week.of(e.date)]
+            tally.reached[c.id] = None
+            tally.kinds[e.kind] += 1
+    firsts = sorted(c.log[0].date for c in contacts if c.log)
+    return [_report(w, tallies.get(w, _Tally()), firsts, referred, goals) for w in weeks]
+
+
+def _report(week: Week, tally: _Tally, firsts: list[date], referred: set[str], goals: Goals) -> WeekReport:
+    return WeekReport(
+        week=week,
+        new_contacts=tuple(tally.new),
+        reached=tuple(tally.reached),
+        conversations=sum(tally.kinds[k] for k in CONVERSATION_KINDS),
+        referrals=tuple(cid for cid in tally.new if cid in referred),
+        thanks_sent=tally.kinds["thanks"],
+        updates_sent=tally.kinds["update"],
+        network_size=bisect_right(firsts, week.end),
+        goals=goals,
+    )
+
+
+def weeks_between(first: date, last: date) -> list[Week]:
+    """List the ISO weeks from the one holding first to the one holding last."""
+    weeks, week = [], Week.of(first)
+    while week.start <= last:
+        weeks.append(week)
+        week = week.next()
+    return weeks
