@@ -30,6 +30,20 @@ class BuildResult:
         return self.failure is None
 
 
+class Builder:
+    """Build one journal again and again, keeping what a rebuild can reuse (used by serve and bench)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.parse_cache: ParseCache = {}
+
+    def build(self, today: date, strict: bool = False, write: bool = True) -> BuildResult:
+        """Render the journal and (when write) swap the result into output/."""
+        if write:
+            return build(self.root, today, strict, self.parse_cache)
+        return render(self.root, today, self.parse_cache)
+
+
 def render(root: Path, today: date, cache: ParseCache | None = None) -> BuildResult:
     """Load, model and render a journal in memory; nothing is written."""
     journal = load_journal(root, cache)
