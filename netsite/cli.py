@@ -17,6 +17,7 @@ from .model import Network, build_network
 from .problems import Problem, has_errors, sort_problems
 from .views import check_json, due_json, due_lines, report_lines, tree_json, tree_lines
 from .weekly import Week
+from .words import plural
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
@@ -131,7 +132,8 @@ def run_build(args: argparse.Namespace) -> int:
 def _problem_summary(problems: list[Problem]) -> str:
     errors = sum(p.severity == "error" for p in problems)
     warnings = len(problems) - errors
-    return f"{errors} errors, {warnings} warnings (see the Problems page)" if problems else ""
+    counts = f"{plural(errors, 'error')}, {plural(warnings, 'warning')}"
+    return f"{counts} (see the Problems page)" if problems else ""
 
 
 # --- check -------------------------------------------------------------------------------

@@ -124,6 +124,9 @@ def load(part: Split) -> Any:
 
 
 def error_line(exc: yaml.YAMLError, part: Split) -> int | None:
-    """Return the file line a YAML error points at."""
-    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    """Return the file line a YAML error points at (where the unclosed thing opened, at end of input)."""
+    problem = getattr(exc, "problem_mark", None)
+    context = getattr(exc, "context_mark", None)
+    at_end = problem is not None and problem.index >= len(part.front_matter.rstrip())
+    mark = context if context is not None and (at_end or problem is None) else problem
     return mark.line + part.front_matter_line if mark is not None else None

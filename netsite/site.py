@@ -19,6 +19,7 @@ from .model import Network
 from .notes import NotesRenderer
 from .views import preorder
 from .weekly import Week
+from .words import plural
 
 TEMPLATE_SUFFIX = ".html"
 ASSETS_DIR = "assets"
@@ -72,11 +73,6 @@ def format_day(value: date | None, style: str = "short") -> str:
     if style == "long":
         return value.strftime("%a %-d %b %Y")
     return value.strftime("%-d %b")
-
-
-def plural(count: int, word: str, many: str | None = None) -> str:
-    """Return `1 contact` / `3 contacts`."""
-    return f"{count} {word if count == 1 else (many or word + 's')}"
 
 
 def render_site(network: Network, root: Path) -> dict[str, bytes]:
