@@ -122,7 +122,7 @@ def run_build(args: argparse.Namespace) -> int:
     stats = result.stats
     people = len(result.network.contacts) if result.network else 0
     changed = f"{stats.written} written, {stats.unchanged} unchanged" if stats else ""
-    print(f"built {root / 'output'}: {people} contacts, {len(result.files)} files ({changed})")
+    print(f"built {root / 'output'}: {plural(people, 'contact')}, {len(result.files)} files ({changed})")
     summary = _problem_summary(result.problems)
     if summary:
         print(summary, file=sys.stderr)
@@ -152,7 +152,7 @@ def run_check(args: argparse.Namespace) -> int:
     else:
         for problem in problems:
             print(problem)
-        print(_problem_summary(problems) or f"ok: {len(network.contacts)} contacts, no problems")
+        print(_problem_summary(problems) or f"ok: {plural(len(network.contacts), 'contact')}, no problems")
     return EXIT_PROBLEMS if has_errors(problems) else EXIT_OK
 
 
