@@ -19,6 +19,7 @@ class Forest:
     """Parent links after resolution; roots and children ordered by name, then id."""
 
     parent: dict[str, str | None]
+    referrer: dict[str, str | None]  # what referred_by resolved to, before cycles were broken
     children: dict[str, tuple[str, ...]]
     roots: tuple[str, ...]
     degree: dict[str, int]
@@ -89,12 +90,13 @@ def build_forest(contacts: Sequence[Contact]) -> tuple[Forest, list[Problem]]:
             unresolved.append((c.id, c.referred_by or ""))
             message = f"referred_by {c.referred_by!r} matches no contact; shown as a first-degree contact"
             problems.append(Problem(c.path, c.line("referred_by"), "warning", message))
+    referrer = dict(parent)
     cycles = find_cycles(parent)
     for cycle in cycles:
         problems.extend(_cycle_problems(cycle, by_id, parent))
         for member in cycle:
             parent[member] = None
-    return _assemble(by_id, parent, cycles, unresolved), problems
+    return _assemble(by_id, parent, referrer, cycles, unresolved), problems
 
 
 def find_cycles(parent: dict[str, str | None]) -> list[tuple[str, ...]]:
@@ -139,6 +141,7 @@ def _cycle_problems(
 def _assemble(
     by_id: dict[str, Contact],
     parent: dict[str, str | None],
+    referrer: dict[str, str | None],
     cycles: list[tuple[str, ...]],
     unresolved: list[tuple[str, str]],
 ) -> Forest:
@@ -157,4 +160,4 @@ def _assemble(
         cid, d = todo.pop()
         degree[cid] = d
         todo.extend((k, d + 1) for k in children[cid])
-    return Forest(parent, children, roots, degree, tuple(cycles), tuple(sorted(unresolved)))
+    return Forest(parent, referrer, children, roots, degree, tuple(cycles), tuple(sorted(unresolved)))

@@ -49,7 +49,7 @@ class Network:
 
     def reports(self, weeks: list[Week]) -> list[WeekReport]:
         """Return the weekly report for each week."""
-        referred = {cid for cid, up in self.forest.parent.items() if up is not None}
+        referred = {cid for cid, up in self.forest.referrer.items() if up is not None}
         contacts = list(self.contacts.values())
         return week_reports(weeks, contacts, referred, self.config.goals)
 
@@ -81,7 +81,7 @@ def build_network(journal: Journal, today: date) -> Network:
         status[c.id], status_problems = derive_status(c)
         problems.extend(status_problems)
         problems.extend(_gap_problems(c, rules.min_gap_days))
-        due.extend(contact_due(c, status[c.id], forest.parent[c.id] is not None, rules, today))
+        due.extend(contact_due(c, status[c.id], forest.referrer[c.id] is not None, rules, today))
     return Network(
         today=today,
         config=journal.config,
