@@ -14,6 +14,7 @@ import jinja2
 from markupsafe import Markup
 
 from .contact import LOG_CLASSES, Contact, is_web_url
+from .exporting import due_calendar
 from .forest import Resolver
 from .model import Network
 from .notes import NotesRenderer
@@ -22,6 +23,7 @@ from .weekly import Week
 from .words import plural
 
 TEMPLATE_SUFFIX = ".html"
+CALENDAR = "follow-ups.ics"
 ASSETS_DIR = "assets"
 
 
@@ -84,6 +86,7 @@ def render_site(network: Network, root: Path) -> dict[str, bytes]:
     for page in pages(network):
         files[page.path] = _render_page(env, page, common)
     files.update(assets(dirs))
+    files[CALENDAR] = due_calendar(network)
     return files
 
 

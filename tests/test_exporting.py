@@ -1,0 +1,180 @@
+"""Exports: due items as an iCalendar feed, the whole journal as vCards and CSV, and the vCard round trip."""
+
+from __future__ import annotations
+
+import csv
+import io
+import shutil
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import icalendar
+import pytest
+import vobject
+
+from netsite import exporting as ex
+from netsite.cli import main
+from netsite.journal import load_journal
+from netsite.model import Network, build_network
+
+FIXTURES = Path(__file__).parent / "fixtures" / "interchange"
+TODAY = date(2026, 11, 25)
+TRICKY = """---
+name: Ana "Lu" de la Cruz; Jr.
+company: Smith, Jones & Co
+role: "Partner: M&A"
+email: ana@example.com
+phone: "+44 20 7946 0958"
+linkedin: https://www.linkedin.com/in/ana-lu
+website: https://ana.example/about?x=1;y=2
+location: London, UK
+tags: [law, "deals, m&a", ünïcode]
+referred_by: raj-patel
+log:
+  - 2026-11-20 call: deal flow in fintech; suggested two names
+---
+Met through Raj.
+Notes span lines; with \\backslashes\\, commas, and *Markdown*.
+"""
+DORMANT = "---\nname: Paused Person\nstatus: dormant\nemail: paused@example.com\n---\n"
+
+
+def run(capsys: pytest.CaptureFixture[bytes], *args: object) -> tuple[int, bytes, bytes]:
+    """Run netsite in-process; return exit code, stdout and stderr as bytes."""
+    capsys.readouterr()
+    code = main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def journal(tmp_path: Path) -> Path:
+    root = tmp_path / "journal"
+    shutil.copytree(FIXTURES / "journal", root)
+    (root / "contacts" / "ana-lu.md").write_text(TRICKY, encoding="utf-8")
+    (root / "contacts" / "paused.md").write_text(DORMANT, encoding="utf-8")
+    return root
+
+
+@pytest.fixture
+def network(journal: Path) -> Network:
+    return build_network(load_journal(journal), TODAY)
+
+
+def events(data: bytes) -> dict[str, icalendar.Event]:
+    calendar = icalendar.Calendar.from_ical(data)
+    return {str(e["uid"]): e for e in calendar.walk("VEVENT")}
+
+
+# --- iCalendar --------------------------------------------------------------------------------
+
+
+def test_one_all_day_event_per_due_item_with_stable_uids(network: Network) -> None:
+    data = ex.due_calendar(network)
+    found = events(data)
+    assert len(found) == len(network.due) > 0
+    assert set(found) == {f"{i.kind}.{i.contact}@netsite" for i in network.due}
+    for item in network.due:
+        event = found[f"{item.kind}.{item.contact}@netsite"]
+        assert event["dtstart"].dt == item.due and type(event["dtstart"].dt) is date
+        assert event["dtend"].dt == item.due + timedelta(days=1)
+        assert event["dtstamp"].dt == datetime(2026, 11, 25, tzinfo=UTC)
+    assert b"VTODO" not in data and b"DTSTART;VALUE=DATE:" in data
+
+
+def test_calendar_headers_and_words(network: Network) -> None:
+    data = ex.due_calendar(network)
+    calendar = icalendar.Calendar.from_ical(data)
+    assert calendar["version"] == "2.0" and calendar["prodid"] == ex.PRODID
+    assert calendar["x-wr-calname"] == "Sam's job search"
+    found = events(data)
+    thank = found["thank-you.ana-lu@netsite"]
+    assert str(thank["summary"]) == 'Thank Ana "Lu" de la Cruz; Jr.'
+    description = str(thank["description"])
+    assert "Call on 2026-11-20: deal flow in fintech" in description
+    assert "Partner: M&A at Smith, Jones & Co" in description
+    assert "netsite log ana-lu thanks" in description
+    assert str(found["reach-out.marcus-chen@netsite"]["summary"]) == "Reach out to Marcus Chen"
+    assert "referred by Priya Raman" in str(found["reach-out.marcus-chen@netsite"]["description"])
+    assert str(found["follow-up.priya-raman@netsite"]["summary"]) == "Follow up with Priya Raman"
+    assert not any("paused" in uid for uid in found)
+
+
+def test_calendar_is_byte_identical_for_a_given_today(journal: Path) -> None:
+    first = ex.due_calendar(build_network(load_journal(journal), TODAY))
+    again = ex.due_calendar(build_network(load_journal(journal), TODAY))
+    assert first == again
+    assert all(len(line) <= 75 for line in first.split(b"\r\n"))
+    later = ex.due_calendar(build_network(load_journal(journal), TODAY + timedelta(days=1)))
+    assert set(events(later)) == set(events(first))
+
+
+def test_calendar_with_nothing_due_is_still_valid(tmp_path: Path) -> None:
+    (tmp_path / "contacts").mkdir()
+    data = ex.due_calendar(build_network(load_journal(tmp_path), TODAY))
+    assert events(data) == {}
+    assert data.startswith(b"BEGIN:VCALENDAR\r\n") and data.endswith(b"END:VCALENDAR\r\n")
+
+
+def test_export_ics_command_writes_a_file(journal: Path, tmp_path: Path, capsysbinary) -> None:
+    target = tmp_path / "follow-ups.ics"
+    code, _, _ = run(capsysbinary, "export", "ics", "-o", target, "--journal", journal, "--today", TODAY)
+    assert code == 0
+    assert target.read_bytes() == ex.due_calendar(build_network(load_journal(journal), TODAY))
+
+
+# --- vCard --------------------------------------------------------------------------------------
+
+
+def test_address_book_parses_back_with_vobject(network: Network) -> None:
+    cards = list(vobject.readComponents(ex.address_book(network)))
+    assert [c.fn.value for c in cards] == [c.name for c in network.by_name]
+    ana = next(c for c in cards if c.uid.value == "ana-lu@netsite")
+    assert ana.org.value == ["Smith, Jones & Co"] and ana.title.value == "Partner: M&A"
+    assert ana.categories.value == ["law", "deals, m&a", "ünïcode"]
+    assert ana.note.value.startswith("Met through Raj.\nNotes span lines; with \\backslashes\\")
+    assert ana.adr.value.city == "London, UK"
+
+
+def test_vcard_round_trip_into_an_empty_journal(journal: Path, tmp_path: Path, capsys) -> None:
+    source = build_network(load_journal(journal), TODAY)
+    cards = tmp_path / "all.vcf"
+    cards.write_text(ex.address_book(source), encoding="utf-8")
+    empty = tmp_path / "empty"
+    (empty / "contacts").mkdir(parents=True)
+    assert main(["import", "vcard", str(cards), "--journal", str(empty), "--today", str(TODAY)]) == 0
+    assert "6 created, 0 matched, 0 changed, 0 skipped" in capsys.readouterr().out
+    copied = {c.id: c for c in load_journal(empty).contacts}
+    assert set(copied) == set(source.contacts)
+    fields = ("name", "company", "role", "email", "phone", "linkedin", "website", "location", "tags")
+    for cid, original in source.contacts.items():
+        assert [getattr(copied[cid], f) for f in fields] == [getattr(original, f) for f in fields], cid
+        assert copied[cid].notes.strip() == original.notes.strip()
+
+
+def test_export_vcard_to_stdout(journal: Path, capsysbinary) -> None:
+    code, out, _ = run(capsysbinary, "export", "vcard", "--journal", journal, "--today", TODAY)
+    assert code == 0
+    assert out.count(b"BEGIN:VCARD") == 6 and b'FN:Ana "Lu" de la Cruz\\; Jr.' in out
+
+
+# --- CSV ------------------------------------------------------------------------------------------
+
+
+def test_csv_has_every_contact_with_derived_status(network: Network) -> None:
+    rows = list(csv.DictReader(io.StringIO(ex.contacts_csv(network), newline="")))
+    assert [r["id"] for r in rows] == [c.id for c in network.by_name]
+    ana = next(r for r in rows if r["id"] == "ana-lu")
+    assert ana["name"] == 'Ana "Lu" de la Cruz; Jr.'
+    assert ana["tags"] == "law, deals, m&a, ünïcode"
+    assert (ana["status"], ana["last_contact"]) == ("met", "2026-11-20")
+    assert ana["referred_by"] == "raj-patel" and ana["path"] == "contacts/ana-lu.md"
+    marcus = next(r for r in rows if r["id"] == "marcus-chen")
+    assert (marcus["referred_by"], marcus["status"]) == ("priya-raman", "identified")
+    assert marcus["added"] == "2026-09-12"
+
+
+def test_export_csv_command(journal: Path, capsysbinary) -> None:
+    code, out, _ = run(capsysbinary, "export", "csv", "--journal", journal, "--today", TODAY)
+    assert code == 0
+    assert out.startswith(b"id,name,company,role,") and out.count(b"\r\n") == 7
