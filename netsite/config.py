@@ -49,6 +49,7 @@ class Config:
 
 
 _SECTIONS = {"site": SiteSettings, "rules": Rules, "goals": Goals}
+_TYPES = {"str": str, "int": int, "float": float, "bool": bool}  # field annotations are strings
 _TOML_LINE = re.compile(r"at line (\d+)")
 
 
@@ -67,26 +68,29 @@ def parse_config(text: str, path: str = CONFIG_NAME) -> tuple[Config | None, lis
             targets = _read_targets(table, text, path, problems)
             config = replace(config, target_companies=targets)
         elif name in _SECTIONS and isinstance(table, dict):
-            section = _read_section(_SECTIONS[name], table, text, path, problems)
+            section = _read_section(name, table, text, path, problems)
             config = replace(config, **{name: section})
+        elif name in _SECTIONS:
+            message = f"{name} must be a table like [{name}]; using the defaults"
+            problems.append(Problem(path, _line_of(text, name), "error", message))
         else:
             problems.append(Problem(path, _line_of(text, name), "warning", f"unknown key {name!r}"))
     return config, problems
 
 
-def _read_section(cls: type, table: dict[str, Any], text: str, path: str, problems: list[Problem]) -> Any:
+def _read_section(name: str, table: dict[str, Any], text: str, path: str, problems: list[Problem]) -> Any:
     """Build one settings dataclass from a TOML table, keeping defaults for bad values."""
-    defaults = cls()
+    cls = _SECTIONS[name]
     values: dict[str, Any] = {}
-    known = {f.name: f for f in fields(cls)}
+    known = {f.name: _TYPES[str(f.type)] for f in fields(cls)}
     for key, value in table.items():
-        line = _line_of(text, key)
+        line = _line_of(text, key, name)
         if key not in known:
             problems.append(Problem(path, line, "warning", f"unknown key {key!r} ignored"))
             continue
-        expected = type(getattr(defaults, key))
+        expected = known[key]
         if _fits(value, expected):
-            values[key] = expected(value)
+            values[key] = value
         else:
             message = f"{key} must be {_describe(expected)}, got {value!r}; using the default"
             problems.append(Problem(path, line, "error", message))
@@ -118,14 +122,17 @@ def _read_targets(table: Any, text: str, path: str, problems: list[Problem]) -> 
     companies = table.get("companies", []) if isinstance(table, dict) else None
     if isinstance(companies, list) and all(isinstance(c, str) for c in companies):
         return tuple(c.strip() for c in companies if c.strip())
-    problems.append(
-        Problem(path, _line_of(text, "companies"), "error", "targets.companies must be a list of names")
-    )
+    line = _line_of(text, "companies", "targets")
+    problems.append(Problem(path, line, "error", "targets.companies must be a list of names"))
     return ()
 
 
-def _line_of(text: str, key: str) -> int | None:
-    """Find the line a key is set on (TOML parsers do not report it)."""
-    pattern = re.compile(rf"^\s*(\[\s*{re.escape(key)}\s*\]|{re.escape(key)}\s*=)", re.MULTILINE)
-    match = pattern.search(text)
+def _line_of(text: str, key: str, table: str | None = None) -> int | None:
+    """Find the line a key is set on, after its table's header if given (TOML parsers do not say)."""
+    start = 0
+    if table is not None:
+        header = re.search(rf"^[ \t]*\[[ \t]*{re.escape(table)}[ \t]*\]", text, re.MULTILINE)
+        start = header.end() if header else 0
+    pattern = re.compile(rf"^[ \t]*(\[[ \t]*{re.escape(key)}[ \t]*\]|{re.escape(key)}[ \t]*=)", re.MULTILINE)
+    match = pattern.search(text, start)
     return text.count("\n", 0, match.start()) + 1 if match else None

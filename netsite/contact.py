@@ -109,7 +109,7 @@ def parse_contact(contact_id: str, path: str, text: str) -> tuple[Contact | None
     text = text.removeprefix("\ufeff")
     part = fm.split(text)
     if part is None:
-        return None, [Problem(path, 1, "error", "no front matter: the file must start with '---'")]
+        return None, [Problem(path, 1, "error", _no_front_matter(text))]
     try:
         meta = fm.load(part)
     except yaml.YAMLError as exc:
@@ -123,6 +123,13 @@ def parse_contact(contact_id: str, path: str, text: str) -> tuple[Contact | None
         line = part.front_matter_line + 1
         return None, [Problem(path, line, "error", "front matter is not a mapping of keys")]
     return _build(contact_id, path, meta, part)
+
+
+def _no_front_matter(text: str) -> str:
+    """Explain why no front matter was found: no opening fence, or no closing one."""
+    if fm.split(text + "\n---\n") is not None:
+        return "front matter has no closing '---' line"
+    return "no front matter: the file must start with '---'"
 
 
 def _yaml_message(exc: yaml.YAMLError) -> str:

@@ -61,7 +61,7 @@ def thank_you_due(contact: Contact, rules: Rules) -> date | None:
     latest = max(talks)
     if any(e.kind == "thanks" and e.date >= latest for e in contact.log):
         return None
-    return latest + timedelta(days=rules.thank_you_days)
+    return days_after(latest, rules.thank_you_days)
 
 
 def follow_up_due(contact: Contact, rules: Rules, today: date) -> date:
@@ -69,7 +69,15 @@ def follow_up_due(contact: Contact, rules: Rules, today: date) -> date:
     if contact.next_follow_up is not None:
         return contact.next_follow_up
     last = last_contact(contact) or contact.added or today
-    return last + timedelta(days=contact.follow_up_days or rules.follow_up_days)
+    return days_after(last, contact.follow_up_days or rules.follow_up_days)
+
+
+def days_after(day: date, days: int) -> date:
+    """Return day + days, or the last date there is when that lies beyond it (9999-12-31)."""
+    try:
+        return day + timedelta(days=days)
+    except OverflowError:
+        return date.max
 
 
 def last_contact(contact: Contact) -> date | None:

@@ -2,12 +2,17 @@
 
 python-frontmatter finds the `---` fences; the YAML is composed by PyYAML's C
 parser when available, with constructors that remember where each key and list
-item stood, so every problem can point at its own line.
+item stood, so every problem can point at its own line. Lines are counted by
+newline only, as editors and grep count them. Plain scalars are typed only by
+the rules YAML 1.1 and 1.2 share, so `0201234567`, `+15550100`, `12:30`, `no`
+and `=` stay text (and whatever PyYAML writes as text reads back as text);
+aliases may not expand past MAX_VALUES values.
 """
 
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -18,6 +23,9 @@ from frontmatter.default_handlers import YAMLHandler
 _BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _FENCE = YAMLHandler.FM_BOUNDARY
+MAX_VALUES = 100_000  # values a front matter may stand for once aliases are expanded
+MAX_DEPTH = 64  # lists and mappings inside each other; deeper input could overflow the C stack
+_MERGE_TAG = "tag:yaml.org,2002:merge"
 
 
 class LineDict(dict):
@@ -36,17 +44,21 @@ class LineList(list):
 class _LineLoader(_BaseLoader):  # type: ignore[misc, valid-type]
     """SafeLoader whose mappings and sequences carry file line numbers; dates stay strict ISO."""
 
-    line_offset = 0
+    first_line = 1  # the file line the front matter text starts on
+    newlines: tuple[int, ...] = ()  # where each newline of the front matter text is
 
     def line_of(self, node: yaml.Node) -> int:
-        return node.start_mark.line + 1 + self.line_offset
+        return self.first_line + bisect_left(self.newlines, node.start_mark.index)
 
 
 def _construct_mapping(loader: Any, node: yaml.MappingNode) -> LineDict:
+    own = sum(key_node.tag != _MERGE_TAG for key_node, _ in node.value)
     loader.flatten_mapping(node)
+    merged = len(node.value) - own  # merged pairs come first and may be overridden silently
     result = LineDict()
     result.lines, result.duplicates = {}, []
-    for key_node, value_node in node.value:
+    own_keys: set[Any] = set()
+    for index, (key_node, value_node) in enumerate(node.value):
         key = loader.construct_object(key_node, deep=True)
         try:
             hash(key)
@@ -57,8 +69,10 @@ def _construct_mapping(loader: Any, node: yaml.MappingNode) -> LineDict:
                 "a key here is a list or mapping, which cannot be a key",
                 key_node.start_mark,
             ) from exc
-        if key in result:
-            result.duplicates.append((key, loader.line_of(key_node)))
+        if index >= merged:
+            if key in own_keys:
+                result.duplicates.append((key, loader.line_of(key_node)))
+            own_keys.add(key)
         result[key] = loader.construct_object(value_node, deep=True)
         result.lines[key] = loader.line_of(key_node)
     return result
@@ -81,6 +95,32 @@ def _construct_timestamp(loader: Any, node: yaml.ScalarNode) -> date | str:
     return text
 
 
+def _shared_schema_resolvers() -> dict[str | None, list[tuple[str, re.Pattern[str]]]]:
+    """Keep the null, timestamp and merge resolvers; type booleans and numbers as YAML 1.1 and 1.2 agree."""
+    kept = ("tag:yaml.org,2002:null", "tag:yaml.org,2002:timestamp", _MERGE_TAG)
+    resolvers = {
+        first: [(tag, rx) for tag, rx in pairs if tag in kept]
+        for first, pairs in _BaseLoader.yaml_implicit_resolvers.items()
+    }
+    core = (
+        ("bool", r"true|True|TRUE|false|False|FALSE", "tTfF"),
+        ("int", r"-?(?:0|[1-9][0-9]*)|0x[0-9a-fA-F]+", "-0123456789"),
+        (
+            "float",
+            r"-?[0-9]+\.[0-9]*(?:[eE][-+][0-9]+)?|\.[0-9]+(?:[eE][-+][0-9]+)?"
+            r"|-?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)",
+            "-0123456789.",
+        ),
+    )
+    for name, pattern, firsts in core:
+        for first in firsts:
+            resolvers.setdefault(first, []).append(
+                (f"tag:yaml.org,2002:{name}", re.compile(f"^(?:{pattern})$"))
+            )
+    return resolvers
+
+
+_LineLoader.yaml_implicit_resolvers = _shared_schema_resolvers()
 _LineLoader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
 _LineLoader.add_constructor("tag:yaml.org,2002:seq", _construct_sequence)
 _LineLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
@@ -114,13 +154,55 @@ def split(text: str) -> Split | None:
 
 
 def load(part: Split) -> Any:
-    """Parse the front matter YAML; raises yaml.YAMLError on bad input."""
+    """Parse the front matter YAML; raises yaml.YAMLError on bad input or too many aliased values."""
+    _check_depth(part.front_matter)
     loader = _LineLoader(part.front_matter)
-    loader.line_offset = part.front_matter_line - 1
+    loader.first_line = part.front_matter_line
+    loader.newlines = tuple(i for i, char in enumerate(part.front_matter) if char == "\n")
     try:
-        return loader.get_single_data()
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _expanded_size(node, {})
+        return loader.construct_document(node)
     finally:
         loader.dispose()
+
+
+def _check_depth(text: str) -> None:
+    """Raise if lists and mappings nest deeper than MAX_DEPTH, reading events without recursion."""
+    scanner = _LineLoader(text)
+    depth = 0
+    try:
+        while scanner.check_event():
+            event = scanner.get_event()
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    message = f"lists and mappings nest more than {MAX_DEPTH} deep here"
+                    raise yaml.constructor.ConstructorError(None, None, message, event.start_mark)
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    finally:
+        scanner.dispose()
+
+
+def _expanded_size(node: yaml.Node, sizes: dict[int, int]) -> int:
+    """Count the values a node stands for with aliases expanded; raise past MAX_VALUES."""
+    if id(node) in sizes:
+        return sizes[id(node)]
+    sizes[id(node)] = MAX_VALUES + 1  # a node that contains itself expands forever
+    children: list[yaml.Node] = []
+    if isinstance(node, yaml.SequenceNode):
+        children = node.value
+    elif isinstance(node, yaml.MappingNode):
+        children = [child for pair in node.value for child in pair]
+    size = 1 + sum(_expanded_size(child, sizes) for child in children)
+    if size > MAX_VALUES:
+        message = f"aliases here expand to more than {MAX_VALUES} values"
+        raise yaml.constructor.ConstructorError(None, None, message, node.start_mark)
+    sizes[id(node)] = size
+    return size
 
 
 def error_line(exc: yaml.YAMLError, part: Split) -> int | None:
@@ -129,4 +211,8 @@ def error_line(exc: yaml.YAMLError, part: Split) -> int | None:
     context = getattr(exc, "context_mark", None)
     at_end = problem is not None and problem.index >= len(part.front_matter.rstrip())
     mark = context if context is not None and (at_end or problem is None) else problem
-    return mark.line + part.front_matter_line if mark is not None else None
+    if mark is not None:
+        return part.front_matter.count("\n", 0, mark.index) + part.front_matter_line
+    character = getattr(exc, "character", None)  # a reader error: locate the bad character
+    where = part.front_matter.find(chr(character)) if isinstance(character, int) else -1
+    return part.front_matter.count("\n", 0, where) + part.front_matter_line if where >= 0 else None

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from functools import cached_property
 
 from .config import Config
 from .contact import CONVERSATION_KINDS, Contact
-from .due import DueItem, contact_due, last_contact, sort_due
+from .due import DueItem, contact_due, days_after, last_contact, sort_due
 from .forest import Forest, build_forest
 from .groups import Group, companies, tags
 from .journal import Journal
@@ -109,7 +109,7 @@ def derive_status(contact: Contact) -> tuple[str, list[Problem]]:
 def _gap_problems(contact: Contact, min_gap_days: int) -> list[Problem]:
     last = last_contact(contact)
     planned = contact.next_follow_up
-    if last is None or planned is None or planned >= last + timedelta(days=min_gap_days):
+    if last is None or planned is None or planned >= days_after(last, min_gap_days):
         return []
     message = (
         f"next_follow_up {planned} is {(planned - last).days} days after the last contact "

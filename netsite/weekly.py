@@ -28,7 +28,8 @@ class Week:
 
     @property
     def end(self) -> date:
-        return self.start + timedelta(days=6)
+        """Return the Sunday, or 9999-12-31 for the calendar's last week, whose Sunday does not exist."""
+        return self.start + timedelta(days=6) if self.start < date.max - timedelta(days=6) else date.max
 
     @classmethod
     def of(cls, day: date) -> Week:
@@ -42,7 +43,10 @@ class Week:
         year, sep, number = text.strip().upper().partition("-W")
         if not sep or not year.isdigit() or not number.isdigit():
             raise ValueError(f"{text!r} is not an ISO week like 2026-W47")
-        date.fromisocalendar(int(year), int(number), 1)  # validates the week number
+        try:
+            date.fromisocalendar(int(year), int(number), 1)  # validates the week number
+        except ValueError as exc:
+            raise ValueError(f"{text!r} is not an ISO week ({exc})") from exc
         return cls(int(year), int(number))
 
     def next(self) -> Week:
@@ -125,5 +129,7 @@ def weeks_between(first: date, last: date) -> list[Week]:
     weeks, week = [], Week.of(first)
     while week.start <= last:
         weeks.append(week)
+        if week.end >= last:  # also stops before the week after 9999-12-31
+            break
         week = week.next()
     return weeks
