@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date
@@ -81,6 +82,8 @@ def resolve_today(args: argparse.Namespace) -> date:
     if not text:
         return date.today()
     try:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text.strip()):
+            raise ValueError(text)
         return date.fromisoformat(text.strip())
     except ValueError as exc:
         raise UsageError(f"today {text!r} is not a date written YYYY-MM-DD") from exc

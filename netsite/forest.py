@@ -53,9 +53,19 @@ class Resolver:
         self.ids = {c.id for c in contacts}
         self.ids_folded: dict[str, str] = {}
         self.names: dict[str, str] = {}
+        self.namesakes: dict[str, list[str]] = {}
         for c in sorted(contacts, key=lambda c: c.id):
             self.ids_folded.setdefault(c.id.casefold(), c.id)
             self.names.setdefault(c.name.casefold(), c.id)
+            self.namesakes.setdefault(c.name.casefold(), []).append(c.id)
+
+    def ambiguous(self, text: str | None) -> list[str]:
+        """Return the ids sharing the name text resolves by, when more than one does."""
+        target = reference_target(text)
+        if target is None or target in self.ids or target.casefold() in self.ids_folded:
+            return []
+        same = self.namesakes.get(target.casefold(), [])
+        return same if len(same) > 1 else []
 
     def resolve(self, text: str | None) -> str | None:
         """Return the id text points at, or None (also for `me` and empty)."""
@@ -89,6 +99,12 @@ def build_forest(contacts: Sequence[Contact]) -> tuple[Forest, list[Problem]]:
         if parent[c.id] is None and reference_target(c.referred_by) is not None:
             unresolved.append((c.id, c.referred_by or ""))
             message = f"referred_by {c.referred_by!r} matches no contact; shown as a first-degree contact"
+            problems.append(Problem(c.path, c.line("referred_by"), "warning", message))
+        if namesakes := resolver.ambiguous(c.referred_by):
+            message = (
+                f"referred_by {c.referred_by!r} names {len(namesakes)} contacts ({', '.join(namesakes)}); "
+                f"using {parent[c.id]}: write the id to choose"
+            )
             problems.append(Problem(c.path, c.line("referred_by"), "warning", message))
     referrer = dict(parent)
     cycles = find_cycles(parent)

@@ -15,6 +15,8 @@ from .journal import Journal
 from .problems import Problem, sort_problems
 from .weekly import Week, WeekReport, week_reports, weeks_between
 
+MAX_WEEKS = 520  # ten years of weekly pages
+
 
 @dataclass(frozen=True)
 class Network:
@@ -42,10 +44,11 @@ class Network:
 
     @cached_property
     def weeks(self) -> list[Week]:
-        """Return the ISO weeks from the first log entry to TODAY (at least this week)."""
+        """Return the ISO weeks from the first log entry to TODAY, at most MAX_WEEKS of them."""
         firsts = [c.log[0].date for c in self.contacts.values() if c.log]
         start = min([*firsts, self.today])
-        return weeks_between(start, self.today)
+        # A typo such as 0202-11-06 must not make a hundred thousand pages.
+        return weeks_between(start, self.today)[-MAX_WEEKS:]
 
     def reports(self, weeks: list[Week]) -> list[WeekReport]:
         """Return the weekly report for each week."""

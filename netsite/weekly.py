@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -40,9 +41,9 @@ class Week:
     @classmethod
     def parse(cls, text: str) -> Week:
         """Read `2026-W47`; raises ValueError for anything else."""
-        year, sep, number = text.strip().upper().partition("-W")
-        if not sep or not year.isdigit() or not number.isdigit():
+        if not re.fullmatch(r"\d{4}-W\d{2}", text.strip(), re.IGNORECASE):
             raise ValueError(f"{text!r} is not an ISO week like 2026-W47")
+        year, _, number = text.strip().upper().partition("-W")
         try:
             date.fromisocalendar(int(year), int(number), 1)  # validates the week number
         except ValueError as exc:

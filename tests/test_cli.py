@@ -451,3 +451,9 @@ def test_console_script_with_env_today(sample_root: Path) -> None:
     check = run_process(script, "check", "--journal", str(sample_root), "--today", SAMPLE_TODAY)
     count = len(list((sample_root / "contacts").rglob("*.md")))
     assert (check.returncode, check.stdout) == (0, f"ok: {count} contacts, no problems\n")
+
+
+def test_today_must_be_written_yyyy_mm_dd(run_cli, sample_root) -> None:
+    result = run_cli("due", "--journal", str(sample_root), "--today", "20261125")
+    assert result.code == 2
+    assert "YYYY-MM-DD" in result.err

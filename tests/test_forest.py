@@ -238,3 +238,19 @@ def test_tree_json_from_files(tmp_path: Path, make_journal: Callable[..., Path])
         ("contacts/loop-a.md", 3, "error"),
         ("contacts/sub/loop-b.md", 3, "error"),
     ]
+
+
+def test_a_name_two_contacts_share_resolves_to_the_smaller_id_with_a_warning(tmp_path) -> None:
+    from netsite.contact import parse_contact
+    from netsite.forest import build_forest
+
+    texts = {
+        "ann-lee": "---\nname: Ann Lee\n---\n",
+        "ann-lee-2": "---\nname: Ann Lee\n---\n",
+        "bob": "---\nname: Bob\nreferred_by: ann lee\n---\n",
+    }
+    contacts = [parse_contact(cid, f"contacts/{cid}.md", text)[0] for cid, text in texts.items()]
+    forest, problems = build_forest(contacts)
+    assert forest.parent["bob"] == "ann-lee"
+    assert [(p.path, p.line, p.severity) for p in problems] == [("contacts/bob.md", 3, "warning")]
+    assert "ann-lee, ann-lee-2" in problems[0].message

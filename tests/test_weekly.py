@@ -161,14 +161,27 @@ def test_week_53_spans_the_new_year() -> None:
     assert Week(2027, 1).start == date(2027, 1, 4)
 
 
-@pytest.mark.parametrize("text", ["2026-W47", "2026-w47", " 2026-W47 ", "2026-W047"])
+@pytest.mark.parametrize("text", ["2026-W47", "2026-w47", " 2026-W47 "])
 def test_week_parse(text: str) -> None:
     assert Week.parse(text) == Week(2026, 47)
 
 
 @pytest.mark.parametrize(
     "text",
-    ["2026-47", "2026W47", "W47", "2026-W00", "2026-W54", "2027-W53", "", "2026-W4a", "abcd-W01", "-W47"],
+    [
+        "2026-47",
+        "2026W47",
+        "W47",
+        "2026-W5",
+        "2026-W047",
+        "2026-W00",
+        "2026-W54",
+        "2027-W53",
+        "",
+        "2026-W4a",
+        "abcd-W01",
+        "-W47",
+    ],
 )
 def test_bad_week_is_a_value_error(text: str) -> None:
     with pytest.raises(ValueError):
@@ -219,3 +232,13 @@ def test_cycle_member_added_in_the_week_still_counts_as_a_referral(
     }
     network = build_network(load_journal(make_journal(tmp_path, files)), date(2026, 11, 25))
     assert report(network, "2026-W47")["referrals"] == 2
+
+
+def test_a_typo_in_an_old_year_makes_at_most_ten_years_of_week_pages(make_journal, tmp_path) -> None:
+    from netsite.journal import load_journal
+    from netsite.model import MAX_WEEKS, build_network
+
+    root = make_journal(tmp_path, {"a.md": "---\nname: A\nlog:\n  - 0202-11-06 call\n---\n"})
+    network = build_network(load_journal(root), date(2026, 11, 25))
+    assert len(network.weeks) == MAX_WEEKS
+    assert network.weeks[-1] == Week(2026, 48)
