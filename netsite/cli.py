@@ -123,7 +123,7 @@ def run_build(args: argparse.Namespace) -> int:
         print(f"netsite: build failed: {result.failure}", file=sys.stderr)
         return EXIT_PROBLEMS
     stats = result.stats
-    people = len(result.network.contacts) if result.network else 0
+    people = result.contacts
     changed = f"{stats.written} written, {stats.unchanged} unchanged" if stats else ""
     print(f"built {root / 'output'}: {plural(people, 'contact')}, {len(result.files)} files ({changed})")
     summary = _problem_summary(result.problems)

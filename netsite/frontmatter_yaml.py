@@ -26,6 +26,8 @@ _FENCE = YAMLHandler.FM_BOUNDARY
 MAX_VALUES = 100_000  # values a front matter may stand for once aliases are expanded
 MAX_DEPTH = 64  # lists and mappings inside each other; deeper input could overflow the C stack
 _MERGE_TAG = "tag:yaml.org,2002:merge"
+_NEWLINE = re.compile("\n")
+_BLOCK_INDICATOR = re.compile(r"[-:?](?=\s|\Z)")
 
 
 class LineDict(dict):
@@ -47,8 +49,17 @@ class _LineLoader(_BaseLoader):  # type: ignore[misc, valid-type]
     first_line = 1  # the file line the front matter text starts on
     newlines: tuple[int, ...] = ()  # where each newline of the front matter text is
 
+    plain = False  # the text has no alias, so no node is reached twice
+
     def line_of(self, node: yaml.Node) -> int:
         return self.first_line + bisect_left(self.newlines, node.start_mark.index)
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        """Call the node's constructor directly when no alias can share it (PyYAML's bookkeeping is slow)."""
+        constructor = _PLAIN_CONSTRUCTORS.get(node.tag) if self.plain else None
+        if constructor is None:
+            return super().construct_object(node, deep)
+        return constructor(self, node)
 
 
 def _construct_mapping(loader: Any, node: yaml.MappingNode) -> LineDict:
@@ -124,6 +135,10 @@ _LineLoader.yaml_implicit_resolvers = _shared_schema_resolvers()
 _LineLoader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
 _LineLoader.add_constructor("tag:yaml.org,2002:seq", _construct_sequence)
 _LineLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
+_PLAIN_CONSTRUCTORS = {
+    f"tag:yaml.org,2002:{name}": _LineLoader.yaml_constructors[f"tag:yaml.org,2002:{name}"]
+    for name in ("null", "bool", "int", "float", "str", "seq", "map", "timestamp")
+}
 
 
 @dataclass(frozen=True)
@@ -155,18 +170,34 @@ def split(text: str) -> Split | None:
 
 def load(part: Split) -> Any:
     """Parse the front matter YAML; raises yaml.YAMLError on bad input or too many aliased values."""
-    _check_depth(part.front_matter)
-    loader = _LineLoader(part.front_matter)
+    text = part.front_matter
+    if _may_nest_too_deep(text):
+        _check_depth(text)
+    loader = _LineLoader(text)
     loader.first_line = part.front_matter_line
-    loader.newlines = tuple(i for i, char in enumerate(part.front_matter) if char == "\n")
+    loader.newlines = tuple(m.start() for m in _NEWLINE.finditer(text))
+    loader.plain = "*" not in text
     try:
         node = loader.get_single_node()
         if node is None:
             return None
-        _expanded_size(node, {})
+        if "*" in text or 2 * (len(text) + 1) > MAX_VALUES:  # else no alias and too few values
+            _expanded_size(node, {})
         return loader.construct_document(node)
     finally:
         loader.dispose()
+
+
+def _may_nest_too_deep(text: str) -> bool:
+    """Tell cheaply whether text could nest deeper than MAX_DEPTH.
+
+    Every list or mapping starts at its own indicator: `[`, `{`, or a `-`, `:` or `?` that is
+    followed by white space (in flow context any `:` or `?`), so their count bounds the depth.
+    """
+    flow = text.count("[") + text.count("{")
+    if flow:
+        return flow + text.count("-") + text.count(":") + text.count("?") > MAX_DEPTH
+    return len(_BLOCK_INDICATOR.findall(text)) > MAX_DEPTH
 
 
 def _check_depth(text: str) -> None:

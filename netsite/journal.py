@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import os
 from collections import defaultdict
-from collections.abc import MutableMapping
+from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +17,7 @@ from .problems import Problem, sort_problems
 CONTACTS_DIR = "contacts"
 ParseResult = tuple[Contact | None, tuple[Problem, ...]]
 ParseCache = MutableMapping[tuple[str, str], ParseResult]
+ParseFiles = Callable[[list[tuple[Path, str]]], list[ParseResult]]
 
 
 @dataclass(frozen=True)
@@ -28,12 +31,21 @@ class Journal:
     problems: tuple[Problem, ...]
 
 
-def load_journal(root: Path, cache: ParseCache | None = None) -> Journal:
-    """Read netsite.toml and contacts/**/*.md under root; cache maps (path, digest) to parses."""
+def load_journal(
+    root: Path, cache: ParseCache | None = None, parse_files: ParseFiles | None = None
+) -> Journal:
+    """Read netsite.toml and contacts/**/*.md under root; cache maps (path, digest) to parses.
+
+    parse_files, when given, parses the (file, relative path) pairs instead: the build's own caches.
+    """
     config, config_problems = load_config(root)
     files = contact_files(root)
-    results = [_parse_file(root, f, cache) for f in files]
-    duplicated, id_problems = _duplicate_ids(root, files)
+    named = [(f, relative_path(root, f)) for f in files]
+    if parse_files is not None:
+        results = parse_files(named)
+    else:
+        results = [_parse_file(f, rel, cache) for f, rel in named]
+    duplicated, id_problems = _duplicate_ids(named)
     contacts = [c for c, _ in results if c is not None and c.id not in duplicated]
     problems = [*config_problems, *id_problems, *(p for _, ps in results for p in ps)]
     return Journal(
@@ -58,20 +70,53 @@ def load_config(root: Path) -> tuple[Config | None, list[Problem]]:
 
 
 def contact_files(root: Path) -> list[Path]:
-    """List contact files, skipping hidden files and folders (editor droppings, .git)."""
+    """List contact files, skipping hidden files and folders (editor droppings, .git).
+
+    Like rglob: symlinked folders are not entered, symlinked files count; ordered as paths sort.
+    """
     base = root / CONTACTS_DIR
-    if not base.is_dir():
-        return []
-    found = (p for p in base.rglob("*.md") if p.is_file())
-    return sorted(p for p in found if not _hidden(p.relative_to(base)))
+    return [base / name for name in contact_names(root)]
 
 
-def _hidden(relative: Path) -> bool:
-    return any(part.startswith(".") for part in relative.parts)
+def contact_names(root: Path) -> list[str]:
+    """List contact files as posix paths below contacts/, in the order of contact_files."""
+    found: list[tuple[str, ...]] = []
+    if (root / CONTACTS_DIR).is_dir():
+        _walk(str(root / CONTACTS_DIR), (), found)
+    return ["/".join(parts) for parts in sorted(found)]
 
 
-def _parse_file(root: Path, file: Path, cache: ParseCache | None) -> ParseResult:
-    rel = file.relative_to(root).as_posix()
+def _walk(folder: str, parts: tuple[str, ...], found: list[tuple[str, ...]]) -> None:
+    try:
+        with os.scandir(folder) as listing:
+            entries = list(listing)
+    except PermissionError:
+        return
+    for entry in entries:
+        if entry.name.startswith("."):
+            continue
+        if entry.is_dir(follow_symlinks=False):
+            _walk(entry.path, (*parts, entry.name), found)
+        elif entry.name.endswith(".md") and _is_file(entry):
+            found.append((*parts, entry.name))
+
+
+def _is_file(entry: os.DirEntry[str]) -> bool:
+    """Tell whether an entry is (or links to) a file; a broken or looping link is not (as Path.is_file)."""
+    try:
+        return entry.is_file()
+    except OSError as exc:
+        if exc.errno in (errno.ENOENT, errno.ENOTDIR, errno.EBADF, errno.ELOOP):
+            return False
+        raise
+
+
+def relative_path(root: Path, file: Path) -> str:
+    """Return file's path below root in posix form (file must lie under root)."""
+    return str(file)[len(str(root)) :].lstrip(os.sep).replace(os.sep, "/")
+
+
+def _parse_file(file: Path, rel: str, cache: ParseCache | None) -> ParseResult:
     try:
         data = file.read_bytes()
     except OSError as exc:
@@ -96,11 +141,11 @@ def parse_bytes(contact_id: str, rel: str, data: bytes) -> ParseResult:
     return contact, tuple(problems)
 
 
-def _duplicate_ids(root: Path, files: list[Path]) -> tuple[set[str], list[Problem]]:
+def _duplicate_ids(named: list[tuple[Path, str]]) -> tuple[set[str], list[Problem]]:
     """Find ids (file stems) that more than one file has; all of those files are left out."""
     by_id: dict[str, list[str]] = defaultdict(list)
-    for file in files:
-        by_id[file.stem].append(file.relative_to(root).as_posix())
+    for file, rel in named:
+        by_id[file.stem].append(rel)
     problems = [
         Problem(path, None, "error", f"id {cid!r} is also used by {_others(path, paths)}; both left out")
         for cid, paths in by_id.items()

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Callable
+from collections.abc import Callable, MutableMapping
 from urllib.parse import quote
 
 import markdown
@@ -76,17 +77,62 @@ def contact_href(contact_id: str) -> str:
     return quote(contact_id) + ".html"
 
 
+# What an inline pattern needs to find in a note before it can match: any one of these groups of
+# substrings, all of each group. Inline patterns only ever see substrings of the note (after tabs become
+# spaces and a newline is added), so a converter without the patterns that cannot match gives the same
+# HTML, faster. References need a `[id]: url` definition; links need `](`. Unlisted patterns always run.
+_TRIGGERS: dict[str, tuple[tuple[str, ...], ...]] = {
+    "backtick": (("`",),),
+    "escape": (("\\",),),
+    "reference": (("]:",),),
+    "short_reference": (("]:",),),
+    "link": (("](",),),
+    "image_link": (("!", "]("),),
+    "image_reference": (("!", "]:"),),
+    "short_image_ref": (("!", "]:"),),
+    "autolink": (("<",),),
+    "automail": (("<",),),
+    "html": (("<",),),
+    "linebreak": (("  \n",), ("\t",), ("\r",)),
+    "entity": (("&",),),
+    "netsite-wikilink": (("[[",),),
+    "em_strong": (("*",), ("_",)),
+    "em_strong2": (("_",),),
+    "not_strong": (("*",), ("_",)),
+}
+
+
+def _absent_patterns(text: str) -> frozenset[str]:
+    """Name the inline patterns that cannot match in text."""
+    padded = text + "\n"
+    return frozenset(
+        name
+        for name, groups in _TRIGGERS.items()
+        if not any(all(part in padded for part in group) for group in groups)
+    )
+
+
 class NotesRenderer:
-    """One reusable Markdown converter (building one per note is slow)."""
+    """Reusable Markdown converters, one per set of inline patterns a note can need (building one is slow)."""
 
     def __init__(self, resolve: Callable[[str], tuple[str, str] | None], allow_html: bool) -> None:
-        extension = _NotesExtension(resolve, allow_html)
-        self.md = markdown.Markdown(extensions=["sane_lists", "tables", extension])
+        self.resolve, self.allow_html = resolve, allow_html
+        self.converters: dict[frozenset[str], markdown.Markdown] = {}
 
     def render(self, text: str) -> str:
         """Return the HTML of one note."""
-        html = self.md.reset().convert(text)
-        return html
+        return self._converter(_absent_patterns(text)).reset().convert(text)
+
+    def _converter(self, absent: frozenset[str]) -> markdown.Markdown:
+        md = self.converters.get(absent)
+        if md is None:
+            extension = _NotesExtension(self.resolve, self.allow_html)
+            md = markdown.Markdown(extensions=["sane_lists", "tables", extension])
+            for name in absent:
+                if name in md.inlinePatterns:
+                    md.inlinePatterns.deregister(name)
+            self.converters[absent] = md
+        return md
 
 
 def wikilink_targets(text: str) -> list[tuple[int, str]]:
@@ -95,3 +141,53 @@ def wikilink_targets(text: str) -> list[tuple[int, str]]:
     for number, line in enumerate(text.splitlines()):
         found.extend((number, m.group(1)) for m in re.finditer(WIKILINK, line))
     return found
+
+
+Resolved = tuple[str, str] | None
+NotesMemo = MutableMapping[tuple[str, bool], tuple[str, tuple[tuple[str, Resolved], ...]]]
+
+
+class CachedNotes:
+    """Notes rendered once and reused while a note's text and the answers to its wikilinks stay the same.
+
+    The memo maps (digest of the text, allow_html) to the HTML and every (target, answer) the
+    wikilinks asked for while rendering; a hit is checked by asking again.
+    """
+
+    def __init__(self, resolve: Callable[[str], Resolved], allow_html: bool, memo: NotesMemo) -> None:
+        self.resolve, self.allow_html, self.memo = resolve, allow_html, memo
+        self.calls: list[tuple[str, Resolved]] = []
+        self.added: dict[tuple[str, bool], tuple[str, tuple[tuple[str, Resolved], ...]]] = {}
+        self.renderer = NotesRenderer(self._recorded, allow_html)
+
+    def key(self, text: str) -> tuple[str, bool]:
+        """Return the memo key of a note."""
+        return _digest(text), self.allow_html
+
+    def render(self, text: str) -> str:
+        """Return the HTML of one note, from the memo when still valid."""
+        key = self.key(text)
+        hit = self.memo.get(key)
+        if hit is not None and self._still_valid(hit[1]):
+            return hit[0]
+        self.calls = []
+        html = self.renderer.render(text)
+        self.memo[key] = self.added[key] = (html, tuple(self.calls))
+        return html
+
+    def state(self, text: str) -> tuple[tuple[str, Resolved], ...] | None:
+        """Return what a note's wikilinks resolve to now, or None if the note was never rendered."""
+        hit = self.memo.get(self.key(text))
+        return None if hit is None else tuple((t, self.resolve(t)) for t, _ in hit[1])
+
+    def _still_valid(self, calls: tuple[tuple[str, Resolved], ...]) -> bool:
+        return all(self.resolve(target) == answer for target, answer in calls)
+
+    def _recorded(self, target: str) -> Resolved:
+        found = self.resolve(target)
+        self.calls.append((target, found))
+        return found
+
+
+def _digest(text: str) -> str:
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()

@@ -3,7 +3,8 @@
 A build writes the new site into a sibling staging folder, hard-linking every file
 whose bytes did not change (so its mtime and inode stay), then swaps the folders.
 A build that dies leaves the old site whole. A manifest of digests marks the folder
-as netsite's own; a folder without it is never replaced.
+as netsite's own; a folder without it is never replaced. When no byte would change,
+nothing at all is written.
 """
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ import hashlib
 import json
 import os
 import shutil
-from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
 
 MANIFEST = ".netsite-manifest.json"
 
@@ -34,24 +36,22 @@ def digest(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
-def write_site(out: Path, files: dict[str, bytes]) -> WriteStats:
+def write_site(out: Path, files: Mapping[str, bytes]) -> WriteStats:
     """Replace out with exactly files ({relative posix path: bytes}); skip it if nothing changed."""
-    _check_paths(files)
+    check_paths(files)
     old = read_manifest(out)
     new = {path: digest(data) for path, data in files.items()}
-    unchanged = {p for p, d in new.items() if old.get(p) == d and _intact(out, p)}
-    removed = len(old.keys() - new.keys())
-    if len(unchanged) == len(new) and not removed and old:
-        return WriteStats(0, len(unchanged), 0)
-    staging = _fresh_sibling(out, "staging")
+    changed = {p for p, d in new.items() if old.get(p) != d or not intact(out, p)}
+    if not changed and old.keys() == new.keys():
+        return WriteStats(0, len(new), 0)
+    staging = Staging(out)
     try:
-        _fill(staging, out, files, unchanged)
-        (staging / MANIFEST).write_text(json.dumps(new, sort_keys=True, indent=0), "utf-8")
-        _swap(staging, out)
+        for path in changed:
+            staging.put(path, files[path])
+        return staging.commit(old, new, changed)
     except OSError as exc:
-        shutil.rmtree(staging, ignore_errors=True)
+        staging.discard()
         raise OutputError(f"cannot write {out}: {exc}") from exc
-    return WriteStats(len(new) - len(unchanged), len(unchanged), removed)
 
 
 def read_manifest(out: Path) -> dict[str, str]:
@@ -74,41 +74,88 @@ def read_manifest(out: Path) -> dict[str, str]:
     return {}
 
 
-def _check_paths(files: dict[str, bytes]) -> None:
-    for path in files:
-        parts = PurePosixPath(path).parts
+def check_paths(paths: Mapping[str, object] | list[str]) -> None:
+    """Refuse any path that would land outside the site or on the manifest."""
+    for path in paths:
+        parts = [part for part in path.split("/") if part not in ("", ".")]
         if not parts or path.startswith("/") or ".." in parts or path == MANIFEST:
             raise OutputError(f"refusing to write outside the site: {path!r}")
 
 
-def _intact(out: Path, path: str) -> bool:
+def present_files(out: Path) -> set[str]:
+    """List every regular file under out (relative posix paths), one directory listing per folder."""
+    found: set[str] = set()
+    for folder, _, names in os.walk(out):
+        prefix = os.path.relpath(folder, out).replace(os.sep, "/")
+        for name in names:
+            if os.path.isfile(os.path.join(folder, name)):
+                found.add(name if prefix == "." else f"{prefix}/{name}")
+    return found
+
+
+def intact(out: Path, path: str) -> bool:
     """Tell whether a previously written file is still there as a regular file."""
-    return (out / path).is_file()
+    return os.path.isfile(os.path.join(out, path))
 
 
-def _fresh_sibling(out: Path, role: str) -> Path:
-    """Make an empty folder next to out, clearing what an interrupted build left there."""
+@dataclass
+class Staging:
+    """A new site being put together beside out; nothing in out changes until commit()."""
+
+    out: Path
+    folder: Path = field(init=False)
+    made: set[str] = field(default_factory=set, init=False)
+
+    def __post_init__(self) -> None:
+        self.folder = _cleared_sibling(self.out, "staging")
+
+    def put(self, path: str, data: bytes) -> None:
+        """Write one file of the new site (safe to call from forked worker processes).
+
+        The staging folder itself is made by the first put: a build that writes nothing makes nothing.
+        """
+        target = os.path.join(self.folder, path)
+        parent = os.path.dirname(target)
+        if parent not in self.made:
+            os.makedirs(parent, exist_ok=True)
+            self.made.add(parent)
+        with open(target, "wb") as handle:
+            handle.write(data)
+
+    def commit(self, old: Mapping[str, str], new: Mapping[str, str], written: set[str]) -> WriteStats:
+        """Link every file not written from the old site, record the manifest and swap the folders in."""
+        for path in sorted(new.keys() - written):
+            self._keep(path)
+        manifest = json.dumps(dict(sorted(new.items())), indent=0)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        (self.folder / MANIFEST).write_text(manifest, "utf-8")
+        _swap(self.folder, self.out)
+        return WriteStats(len(written), len(new) - len(written), len(old.keys() - new.keys()))
+
+    def discard(self) -> None:
+        """Remove the staging folder, leaving out as it was."""
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    def _keep(self, path: str) -> None:
+        """Carry an unchanged file over: a hard link, or a copy where links are not possible."""
+        source = os.path.join(self.out, path)
+        target = os.path.join(self.folder, path)
+        parent = os.path.dirname(target)
+        if parent not in self.made:
+            os.makedirs(parent, exist_ok=True)
+            self.made.add(parent)
+        try:
+            os.link(source, target)
+        except OSError:
+            shutil.copyfile(source, target)
+
+
+def _cleared_sibling(out: Path, role: str) -> Path:
+    """Name a folder next to out, clearing what an interrupted build left there."""
     sibling = out.with_name(f".{out.name}.{role}")
     if sibling.exists():
         shutil.rmtree(sibling)
-    sibling.mkdir(parents=True)
     return sibling
-
-
-def _fill(staging: Path, out: Path, files: dict[str, bytes], unchanged: set[str]) -> None:
-    made: set[Path] = set()
-    for path, data in files.items():
-        target = staging / path
-        if target.parent not in made:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            made.add(target.parent)
-        if path in unchanged:
-            try:
-                os.link(out / path, target)
-                continue
-            except OSError:
-                pass  # a file system without hard links: write the bytes instead
-        target.write_bytes(data)
 
 
 def _swap(staging: Path, out: Path) -> None:
@@ -116,8 +163,27 @@ def _swap(staging: Path, out: Path) -> None:
     if not out.exists():
         staging.rename(out)
         return
-    retired = _fresh_sibling(out, "old")
-    retired.rmdir()
+    retired = _cleared_sibling(out, "old")
     out.rename(retired)
     staging.rename(out)
     shutil.rmtree(retired, ignore_errors=True)
+
+
+class SiteFiles(Mapping[str, bytes]):
+    """The files of a written site, read from disk only when asked for (a build need not hold them)."""
+
+    def __init__(self, out: Path, paths: list[str], held: Mapping[str, bytes] | None = None) -> None:
+        self.out, self.paths, self.held = out, dict.fromkeys(paths), held or {}
+
+    def __getitem__(self, path: str) -> bytes:
+        if path not in self.paths:
+            raise KeyError(path)
+        if path in self.held:
+            return self.held[path]
+        return (self.out / path).read_bytes()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.paths)
+
+    def __len__(self) -> int:
+        return len(self.paths)

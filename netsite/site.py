@@ -6,25 +6,36 @@ import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property, partial
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import quote
 
 import jinja2
 from markupsafe import Markup
 
 from .contact import LOG_CLASSES, Contact, is_web_url
+from .due import DueItem
 from .exporting import due_calendar
 from .forest import Resolver
+from .groups import Group
+from .layout import template_dirs
 from .model import Network
 from .notes import NotesRenderer
 from .views import preorder
 from .weekly import Week
 from .words import plural
 
+Resolve = Callable[[str], tuple[str, str] | None]
 TEMPLATE_SUFFIX = ".html"
 CALENDAR = "follow-ups.ics"
 ASSETS_DIR = "assets"
+
+
+class Notes(Protocol):
+    """Anything that turns a note's Markdown into HTML."""
+
+    def render(self, text: str) -> str: ...
 
 
 class RenderError(Exception):
@@ -33,27 +44,21 @@ class RenderError(Exception):
 
 @dataclass(frozen=True)
 class Page:
+    """One file of the site: a template with its context, or bytes made by a function."""
+
     path: str
     template: str
     context: dict[str, Any]
+    lazy: Callable[[], dict[str, Any]] | None = None  # context computed only if the page is rendered
+    make: Callable[[], bytes] | None = None  # for a file that is not a template page
 
 
-def default_templates() -> Path:
-    """Return the folder of the built-in templates (inside the wheel, or the checkout's top level)."""
-    packaged = Path(__file__).parent / "_templates"
-    return packaged if packaged.is_dir() else Path(__file__).parent.parent / "templates"
+def make_environment(dirs: list[Path], compiled: Path | None = None) -> jinja2.Environment:
+    """Make the Jinja environment: autoescaped, strict about undefined names.
 
-
-def template_dirs(root: Path) -> list[Path]:
-    """Return the journal's own templates folder (if any) before the defaults."""
-    own = root / "templates"
-    dirs = [own] if own.is_dir() else []
-    defaults = default_templates()
-    return dirs if defaults.resolve() in {d.resolve() for d in dirs} else [*dirs, defaults]
-
-
-def make_environment(dirs: list[Path]) -> jinja2.Environment:
-    """Make the Jinja environment: autoescaped, strict about undefined names."""
+    An environment serves one build, so templates are not checked for changes while it lives;
+    compiled, if given, is a folder where compiled templates are kept between builds.
+    """
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(d) for d in dirs]),
         autoescape=True,
@@ -61,6 +66,8 @@ def make_environment(dirs: list[Path]) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        auto_reload=False,
+        bytecode_cache=jinja2.FileSystemBytecodeCache(str(compiled)) if compiled else None,
     )
     env.filters["day"] = format_day
     env.filters["plural"] = plural
@@ -79,15 +86,26 @@ def format_day(value: date | None, style: str = "short") -> str:
 
 def render_site(network: Network, root: Path) -> dict[str, bytes]:
     """Render every page and asset of the site."""
-    dirs = template_dirs(root)
-    env = make_environment(dirs)
-    common = _common_context(network)
-    files: dict[str, bytes] = {}
-    for page in pages(network):
-        files[page.path] = _render_page(env, page, common)
-    files.update(assets(dirs))
-    files[CALENDAR] = due_calendar(network)
+    site = SiteRenderer(network, root)
+    files = {page.path: site.render(page) for page in site_pages(network)}
+    files.update(site.assets)
     return files
+
+
+class SiteRenderer:
+    """What rendering any page needs: the Jinja environment, the common context and the assets."""
+
+    def __init__(self, network: Network, root: Path, compiled: Path | None = None) -> None:
+        self.dirs = template_dirs(root)
+        self.env = make_environment(self.dirs, compiled)
+        self.common = _common_context(network)
+        self.assets = assets(self.dirs)
+
+    def render(self, page: Page) -> bytes:
+        """Return the bytes of one page."""
+        if page.make is not None:
+            return page.make()
+        return _render_page(self.env, page, self.common)
 
 
 def _render_page(env: jinja2.Environment, page: Page, common: dict[str, Any]) -> bytes:
@@ -96,6 +114,8 @@ def _render_page(env: jinja2.Environment, page: Page, common: dict[str, Any]) ->
     context = {**common, **page.context, "root": root, "page_path": page.path}
     context["url"] = lambda target: root + target
     try:
+        if page.lazy is not None:
+            context.update(page.lazy())
         return env.get_template(page.template).render(context).encode("utf-8")
     except jinja2.TemplateSyntaxError as exc:
         raise RenderError(f"{_where(exc.filename, exc.lineno)}: error: {exc.message}") from exc
@@ -148,13 +168,24 @@ def _common_context(network: Network) -> dict[str, Any]:
     }
 
 
-def pages(network: Network) -> Iterator[Page]:
-    """List every page of the site with its own context."""
+def site_pages(network: Network, notes: Notes | None = None) -> list[Page]:
+    """List every file of the site made from the model: the template pages and the calendar."""
+    return [*pages(network, notes), Page(CALENDAR, "", {}, make=lambda: due_calendar(network))]
+
+
+def pages(network: Network, notes: Notes | None = None) -> Iterator[Page]:
+    """List every page of the site (notes render them, a fresh renderer by default).
+
+    Contexts that take time to compute are lazy: they are computed only for pages that are rendered.
+    """
     reports = network.reports(network.weeks)
-    yield Page("index.html", "index.html", _dashboard(network, reports))
-    yield Page("contacts/index.html", "contacts.html", _contacts_list(network))
-    yield from _contact_pages(network)
-    yield Page("tree.html", "tree.html", _tree(network))
+    facts = SiteFacts(network)
+    yield Page("index.html", "index.html", {}, partial(_dashboard, network, reports))
+    yield Page("contacts/index.html", "contacts.html", {}, partial(_contacts_list, facts))
+    for contact in network.by_name:
+        lazy = partial(_contact_context, facts, contact, notes or facts.notes)
+        yield Page(f"contacts/{contact.id}.html", "contact.html", {"contact": contact}, lazy)
+    yield Page("tree.html", "tree.html", {}, partial(_tree, network))
     yield Page("due.html", "due.html", {"items": network.due})
     yield Page("weeks/index.html", "weeks.html", {"reports": reports[::-1]})
     for i, report in enumerate(reports):
@@ -165,13 +196,47 @@ def pages(network: Network) -> Iterator[Page]:
         yield Page(f"weeks/{report.week.label}.html", "week.html", {"report": report, **neighbours})
     yield Page("companies/index.html", "companies.html", {"groups": network.companies})
     for group in network.companies:
-        context = {"group": group, "paths": _paths_into(network, group.members)}
-        yield Page(f"companies/{group.slug}.html", "company.html", context)
+        lazy = partial(_company_context, network, group)
+        yield Page(f"companies/{group.slug}.html", "company.html", {"group": group}, lazy)
     yield Page("tags/index.html", "tags.html", {"groups": network.tags})
     for group in network.tags:
         yield Page(f"tags/{group.slug}.html", "tag.html", {"group": group})
     yield Page("problems.html", "problems.html", {"by_path": network.problems_by_path})
     yield Page("404.html", "404.html", {})
+
+
+class SiteFacts:
+    """Lookups several pages share, each computed once, on first use."""
+
+    def __init__(self, network: Network) -> None:
+        self.network = network
+
+    @cached_property
+    def notes(self) -> NotesRenderer:
+        return notes_renderer(self.network)
+
+    @cached_property
+    def company_slugs(self) -> dict[str, str]:
+        return {g.name.casefold(): g.slug for g in self.network.companies}
+
+    @cached_property
+    def tag_slugs(self) -> dict[str, str]:
+        return {g.name.casefold(): g.slug for g in self.network.tags}
+
+    @cached_property
+    def due_by_contact(self) -> dict[str, list[DueItem]]:
+        found: dict[str, list[DueItem]] = {}
+        for item in self.network.due:
+            found.setdefault(item.contact, []).append(item)
+        return found
+
+    def chain(self, contact_id: str) -> list[Contact]:
+        """Return the contacts from the root of this contact's branch down to it."""
+        return [self.network.contacts[c] for c in self.network.forest.chain(contact_id)]
+
+    def referrals(self, contact_id: str) -> list[Contact]:
+        """Return the contacts this one referred, in forest order."""
+        return [self.network.contacts[k] for k in self.network.forest.children[contact_id]]
 
 
 def _dashboard(network: Network, reports: list[Any]) -> dict[str, Any]:
@@ -186,38 +251,39 @@ def _dashboard(network: Network, reports: list[Any]) -> dict[str, Any]:
     return {"week": this_week, "due_soon": horizon, "recent": recent, "growth": growth}
 
 
-def _contacts_list(network: Network) -> dict[str, Any]:
-    tag_slugs = {g.name.casefold(): g.slug for g in network.tags}
-    company_slugs = {g.name.casefold(): g.slug for g in network.companies}
-    return {"people": network.by_name, "tag_slugs": tag_slugs, "company_slugs": company_slugs}
+def _contacts_list(facts: SiteFacts) -> dict[str, Any]:
+    people = facts.network.by_name
+    return {"people": people, "tag_slugs": facts.tag_slugs, "company_slugs": facts.company_slugs}
 
 
-def _contact_pages(network: Network) -> Iterator[Page]:
+def wikilink_resolver(network: Network) -> Resolve:
+    """Return the function notes use to turn a [[wikilink]] target into (id, name), or None."""
     resolver = Resolver(list(network.contacts.values()))
 
     def resolve(target: str) -> tuple[str, str] | None:
         found = resolver.resolve(target)
         return (found, network.contacts[found].name) if found else None
 
-    renderer = NotesRenderer(resolve, network.config.site.allow_html)
-    company_slugs = {g.name.casefold(): g.slug for g in network.companies}
-    tag_slugs = {g.name.casefold(): g.slug for g in network.tags}
-    due_by_contact: dict[str, list[Any]] = {}
-    for item in network.due:
-        due_by_contact.setdefault(item.contact, []).append(item)
-    for contact in network.by_name:
-        context = {
-            "contact": contact,
-            "notes_html": Markup(renderer.render(contact.notes)),
-            "chain": [network.contacts[c] for c in network.forest.chain(contact.id)],
-            "referrals": [network.contacts[k] for k in network.forest.children[contact.id]],
-            "due_items": due_by_contact.get(contact.id, []),
-            "own_problems": network.problems_by_path.get(contact.path, []),
-            "company_slug": company_slugs.get((contact.company or "").casefold()),
-            "tag_slugs": tag_slugs,
-            "extra": [(k, show_value(v)) for k, v in contact.extra],
-        }
-        yield Page(f"contacts/{contact.id}.html", "contact.html", context)
+    return resolve
+
+
+def notes_renderer(network: Network) -> NotesRenderer:
+    """Return a Markdown renderer for the notes of this network's contacts."""
+    return NotesRenderer(wikilink_resolver(network), network.config.site.allow_html)
+
+
+def _contact_context(facts: SiteFacts, contact: Contact, notes: Notes) -> dict[str, Any]:
+    network = facts.network
+    return {
+        "chain": facts.chain(contact.id),
+        "referrals": facts.referrals(contact.id),
+        "due_items": facts.due_by_contact.get(contact.id, []),
+        "own_problems": network.problems_by_path.get(contact.path, []),
+        "company_slug": facts.company_slugs.get((contact.company or "").casefold()),
+        "tag_slugs": facts.tag_slugs,
+        "extra": [(k, show_value(v)) for k, v in contact.extra],
+        "notes_html": Markup(notes.render(contact.notes)),
+    }
 
 
 def show_value(value: Any, depth: int = 3, limit: int = 300) -> str:
@@ -248,6 +314,10 @@ def _tree(network: Network) -> dict[str, Any]:
     return {"order": order, "connectors": connectors, "forest": forest}
 
 
+def _company_context(network: Network, group: Group) -> dict[str, Any]:
+    return {"paths": _paths_into(network, group.members)}
+
+
 def _paths_into(network: Network, members: tuple[str, ...]) -> list[list[Contact]]:
     """Return, for each insider, the referral chain from a first-degree contact to them."""
     return [[network.contacts[c] for c in network.forest.chain(m)] for m in members]
@@ -256,6 +326,3 @@ def _paths_into(network: Network, members: tuple[str, ...]) -> list[list[Contact
 def week_url(week: Week) -> str:
     """Return a week page's path from the site root."""
     return f"weeks/{week.label}.html"
-
-
-Resolve = Callable[[str], tuple[str, str] | None]

@@ -1,0 +1,312 @@
+"""Benchmark `netsite build` at 100, 1,000 and 10,000 contacts, beside Hugo when it is installed.
+
+    python bench/build.py                      # all three sizes
+    python bench/build.py --sizes 1000 --runs 5
+
+For each size it generates a deterministic journal (bench/journal_gen.py), then times, each in a
+fresh process as a user would run it:
+
+- cold build: no output/ and no .netsite/ cache, best of --runs;
+- rebuild with nothing changed (and checks that no file in output/ was rewritten);
+- rebuild after editing one contact's notes, and after logging a call on one contact;
+- peak memory: the largest resident set (RSS) of any one process, and the memory of all of a
+  build's processes together (PSS, which counts pages forked workers share once; sampled every
+  20 ms during one more cold build, not timed, as sampling slows it);
+- Hugo (`hugo` on PATH, e.g. Debian's package) building the same contact files with a minimal
+  theme (one page per contact with name, company, referrer, log and notes; one list page), best
+  of --runs, and netsite's cold time as a multiple of Hugo's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from journal_gen import generate
+
+TODAY = "2026-11-21"
+HUGO_CONFIG = """\
+baseURL = "http://localhost/"
+title = "contacts"
+contentDir = "{content}"
+publishDir = "{public}"
+disableKinds = ["taxonomy", "term", "RSS", "sitemap", "robotsTXT", "section", "404"]
+"""
+HUGO_SINGLE = """\
+<!doctype html><html><head><meta charset="utf-8"><title>{{ .Params.name }}</title></head><body>
+<h1>{{ .Params.name }}</h1>
+<p>{{ with .Params.company }}{{ . }}{{ end }} ·
+referred by {{ with .Params.referred_by }}{{ . }}{{ else }}me{{ end }}</p>
+<ol>{{ range .Params.log }}<li>{{ . }}</li>{{ end }}</ol>
+<section>{{ .Content }}</section>
+</body></html>
+"""
+HUGO_LIST = """\
+<!doctype html><html><head><meta charset="utf-8"><title>Contacts</title></head><body>
+<h1>Contacts</h1>
+<ul>{{ range .Site.RegularPages }}
+<li><a href="{{ .RelPermalink }}">{{ .Params.name }}</a> {{ .Params.company }}</li>{{ end }}</ul>
+</body></html>
+"""
+
+
+@dataclass
+class Run:
+    """One timed process: wall time, peak RSS of its largest process and of all of them (MB)."""
+
+    seconds: float
+    rss_mb: float
+    total_mb: float
+    out: str
+
+
+def main() -> int:
+    args = _arguments()
+    netsite = _netsite_command()
+    hugo = shutil.which("hugo")
+    print(_machine(hugo))
+    print(f"netsite: {' '.join(netsite)}; TODAY {TODAY}; best of {args.runs} runs\n")
+    colds: dict[int, float] = {}
+    with tempfile.TemporaryDirectory(prefix="netsite-bench-") as scratch:
+        for size in args.sizes:
+            root = Path(scratch) / f"journal-{size}"
+            colds[size] = _bench_size(root, size, netsite, hugo, args.runs)
+    _linearity(colds)
+    return 0
+
+
+def _arguments() -> argparse.Namespace:
+    raw = argparse.RawDescriptionHelpFormatter
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=raw)
+    parser.add_argument("--sizes", default="100,1000,10000", help="contact counts (default: 100,1000,10000)")
+    parser.add_argument("--runs", type=int, default=3, help="runs per measurement; the best is shown")
+    args = parser.parse_args()
+    args.sizes = [int(s) for s in args.sizes.split(",")]
+    return args
+
+
+def _netsite_command() -> list[str]:
+    found = shutil.which("netsite")
+    return [found] if found else [sys.executable, "-m", "netsite"]
+
+
+def _machine(hugo: str | None) -> str:
+    cpu = [
+        line.split(":", 1)[1].strip() for line in _read("/proc/cpuinfo").splitlines() if "model name" in line
+    ]
+    model = cpu[0] if cpu else platform.processor() or "unknown CPU"
+    memory = next(
+        (line.split()[1] for line in _read("/proc/meminfo").splitlines() if "MemTotal" in line), "0"
+    )
+    hugo_version = _version([hugo, "version"]) if hugo else "not installed (no comparison)"
+    return (
+        f"machine: {model}, {os.cpu_count()} cores, {int(memory) // 1024 // 1024 + 1} GB RAM, "
+        f"{platform.system()} {platform.release()}\n"
+        f"python {platform.python_version()}; hugo: {hugo_version}"
+    )
+
+
+def _read(path: str) -> str:
+    try:
+        return Path(path).read_text()
+    except OSError:
+        return ""
+
+
+def _version(command: list[str]) -> str:
+    said = subprocess.run(command, capture_output=True, text=True, check=False).stdout
+    return said.strip().split(" BuildDate")[0]
+
+
+def _bench_size(root: Path, size: int, netsite: list[str], hugo: str | None, runs: int) -> float:
+    """Measure one journal size and print its table; return the cold build time."""
+    generate(root, size)
+    time.sleep(2.2)  # let the files settle: the cache trusts a file's stat only once it is 2 s old
+    build = [*netsite, "build", "--journal", str(root), "--today", TODAY]
+    cold = _best(runs, lambda: _clean(root), build)
+    _run(build)  # fill the cache, then let the output settle too
+    time.sleep(2.2)
+    same = _best(runs, lambda: None, build)
+    rewritten = _rewritten(root, build)
+    notes = _best(runs, _editor(root, _edit_notes), build)
+    logged = _best(runs, _editor(root, _log_call), build)
+    _clean(root)
+    sampled = _run(build, sample=True)  # one more cold build, for the memory of all its processes
+    measured = [cold, same, notes, logged, sampled]
+    rows = [
+        ("cold build (no output/, no cache)", f"{cold.seconds:.2f} s"),
+        ("rebuild, nothing changed", f"{same.seconds:.2f} s ({rewritten})"),
+        ("rebuild, one contact's notes edited", f"{notes.seconds:.2f} s"),
+        ("rebuild, a call logged on one contact", f"{logged.seconds:.2f} s"),
+        ("peak memory, largest process (RSS)", f"{max(r.rss_mb for r in measured):.0f} MB"),
+        ("peak memory, all processes (PSS)", f"{max(r.total_mb for r in measured):.0f} MB"),
+    ]
+    rows += _hugo_rows(root, hugo, runs, cold.seconds)
+    _table(f"{size:,} contacts ({_count_files(root / 'output')} files in output/)", rows)
+    return cold.seconds
+
+
+def _hugo_rows(root: Path, hugo: str | None, runs: int, netsite_cold: float) -> list[tuple[str, str]]:
+    if hugo is None:
+        return [("hugo", "not installed")]
+    site = root.parent / f"{root.name}-hugo"
+    public = site / "public"
+    (site / "layouts" / "_default").mkdir(parents=True, exist_ok=True)
+    config = HUGO_CONFIG.format(content=root / "contacts", public=public)
+    (site / "hugo.toml").write_text(config)
+    (site / "layouts" / "_default" / "single.html").write_text(HUGO_SINGLE)
+    (site / "layouts" / "_default" / "list.html").write_text(HUGO_LIST)
+    command = [hugo, "--quiet", "--source", str(site)]
+    best = _best(runs, lambda: _clear(public), command)
+    pages = _count_files(public)
+    return [
+        (f"hugo cold build ({pages} files)", f"{best.seconds:.2f} s"),
+        ("netsite cold ÷ hugo cold", f"{netsite_cold / best.seconds:.2f}×"),
+    ]
+
+
+def _best(runs: int, prepare: Callable[[], None], command: list[str]) -> Run:
+    """Run command runs times, each after prepare, and keep the fastest run (and the largest memory)."""
+    results = []
+    for _ in range(runs):
+        prepare()
+        results.append(_run(command))
+    fastest = min(results, key=lambda r: r.seconds)
+    fastest.rss_mb = max(r.rss_mb for r in results)
+    fastest.total_mb = max(r.total_mb for r in results)
+    return fastest
+
+
+def _run(command: list[str], sample: bool = False) -> Run:
+    """Run one process to its end (sampling its memory, which slows it, only if asked); fail if it fails."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    sampler = _TreeSampler(process.pid)
+    if sample:
+        sampler.start()
+    out = process.stdout.read() if process.stdout else ""
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if sample:
+        sampler.stop()
+    if process.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed with exit code {process.returncode}")
+    return Run(seconds, usage.ru_maxrss / 1024, sampler.peak_kb / 1024, out)
+
+
+class _TreeSampler(threading.Thread):
+    """Sum the memory (PSS) of a process and its descendants every few milliseconds."""
+
+    def __init__(self, pid: int) -> None:
+        super().__init__(daemon=True)
+        self.pid, self.peak_kb, self.done = pid, 0, threading.Event()
+
+    def run(self) -> None:
+        while not self.done.wait(0.02):
+            self.peak_kb = max(self.peak_kb, sum(_pss_kb(p) for p in _tree(self.pid)))
+
+    def stop(self) -> None:
+        self.done.set()
+        self.join()
+
+
+def _tree(pid: int) -> list[int]:
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        for task in Path(f"/proc/{current}/task").glob("*/children"):
+            todo.extend(int(c) for c in _read(str(task)).split())
+    return found
+
+
+def _pss_kb(pid: int) -> int:
+    """Return a process's proportional set size: its own pages, plus its share of pages shared by fork."""
+    for line in _read(f"/proc/{pid}/smaps_rollup").splitlines():
+        if line.startswith("Pss:"):
+            return int(line.split()[1])
+    return 0
+
+
+def _clean(root: Path) -> None:
+    shutil.rmtree(root / "output", ignore_errors=True)
+    shutil.rmtree(root / ".netsite", ignore_errors=True)
+    os.sync()  # the last run's writes reach the disk now, not during the next timed run
+
+
+def _clear(folder: Path) -> None:
+    shutil.rmtree(folder, ignore_errors=True)
+    os.sync()
+
+
+def _rewritten(root: Path, build: list[str]) -> str:
+    """Build once more with nothing changed and say whether any output file was touched."""
+    before = _inodes(root / "output")
+    run = _run(build)
+    after = _inodes(root / "output")
+    touched = sum(before.get(p) != s for p, s in after.items()) + len(before.keys() - after.keys())
+    said = run.out.strip().rsplit("(", 1)[-1].rstrip(")")
+    return f"{touched} files rewritten; netsite: {said}"
+
+
+def _inodes(folder: Path) -> dict[str, tuple[int, int]]:
+    return {str(p): (p.stat().st_ino, p.stat().st_mtime_ns) for p in folder.rglob("*") if p.is_file()}
+
+
+def _count_files(folder: Path) -> int:
+    return sum(1 for p in folder.rglob("*") if p.is_file() and not p.name.startswith("."))
+
+
+def _editor(root: Path, edit: Callable[[Path, int], None]) -> Callable[[], None]:
+    """Return a prepare step that edits a different contact file each time it is called."""
+    files = sorted((root / "contacts").rglob("*.md"))
+    count = iter(range(1, 1_000_000))
+
+    def prepare() -> None:
+        n = next(count)
+        edit(files[(n * 7919) % len(files)], n)
+
+    return prepare
+
+
+def _edit_notes(file: Path, n: int) -> None:
+    with file.open("a", encoding="utf-8") as handle:
+        handle.write(f"\nBenchmark edit {n}: asked about the team's roadmap.\n")
+
+
+def _log_call(file: Path, n: int) -> None:
+    text = file.read_text(encoding="utf-8")
+    head, fence, body = text.partition("\n---\n")
+    entry = f"  - {TODAY} call: benchmark call {n}, talked about hiring"
+    head = head + "\n" + entry if "\nlog:" in head else head + "\nlog:\n" + entry
+    file.write_text(head + fence + body, encoding="utf-8")
+
+
+def _table(title: str, rows: list[tuple[str, str]]) -> None:
+    width = max(len(r[0]) for r in rows)
+    print(title)
+    print("-" * len(title))
+    for label, value in rows:
+        print(f"  {label.ljust(width)}  {value}")
+    print()
+
+
+def _linearity(colds: dict[int, float]) -> None:
+    if 1000 in colds and 10000 in colds:
+        print(f"growth: a cold build of 10,000 contacts takes {colds[10000] / colds[1000]:.1f}× one of 1,000")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

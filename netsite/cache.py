@@ -1,0 +1,302 @@
+"""The build cache: what a build can reuse from the last one, kept in `.netsite/` (safe to delete).
+
+Three things are kept, each keyed so that it can never be wrong:
+
+- parses of contact files, by path and content digest; a file's digest is trusted without reading
+  the file again only while its size, times and inode are unchanged and were already two seconds
+  old when it was read (so an edit in the same clock tick cannot hide);
+- notes HTML, by the note's digest and the answers its wikilinks got (see notes.CachedNotes);
+- the digest of each page, by a key of everything that page's default template reads (see pagekeys).
+
+The whole cache is versioned by the digest of netsite's own code, default templates and the
+versions of the libraries that shape the output, and a cache that cannot be read is ignored.
+Parses are saved in shards, so that an edit rewrites one. A separate small stamp lets a build
+that would change nothing stop after one stat call per input file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import pickle
+import shutil
+import sys
+import time
+import zlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .journal import ParseResult, parse_bytes
+from .problems import Problem
+
+CACHE_DIR = ".netsite"
+CACHE_FILE = "build-cache.pickle"
+STAMP_FILE = "build-stamp.pickle"
+FORMAT = 2
+SETTLED_NS = 2_000_000_000  # a file this much older than the moment it was read cannot change unseen
+
+StatKey = tuple[int, int, int, int]  # size, mtime_ns, ctime_ns, inode
+Parse = Callable[[list[tuple[str, str, bytes]]], list[ParseResult]]
+
+
+def digest(data: bytes) -> str:
+    """Return a short content digest."""
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def stat_key(st: os.stat_result) -> StatKey:
+    """Return what changes whenever a file's content can have changed."""
+    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+
+
+def settled(key: StatKey, now_ns: int) -> bool:
+    """Tell whether a file was last changed long enough before now_ns for its stat to vouch for it."""
+    return now_ns - max(key[1], key[2]) > SETTLED_NS
+
+
+# The libraries whose version can change what a build makes (Python's own version is counted too).
+LIBRARIES = ("jinja2", "markupsafe", "markdown", "pyyaml", "python-frontmatter", "icalendar")
+
+
+def code_version(extra: Iterable[Path] = ()) -> str:
+    """Digest netsite's own source, default templates and libraries: other code never reuses a cache."""
+    libraries = " ".join(_library_version(name) for name in LIBRARIES)
+    h = hashlib.blake2b(f"{FORMAT} {__version__} {sys.version} {libraries}".encode(), digest_size=16)
+    package = Path(__file__).parent
+    for file in sorted([*package.glob("*.py"), *_files_under(extra)]):
+        h.update(file.name.encode() + b"\0" + file.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def folder_digest(folders: Iterable[Path]) -> str:
+    """Digest the names and bytes of every file under folders."""
+    h = hashlib.blake2b(digest_size=16)
+    for folder in folders:
+        for file in sorted(_files_under([folder])):
+            h.update(file.relative_to(folder).as_posix().encode() + b"\0" + file.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def _library_version(name: str) -> str:
+    from importlib import metadata
+
+    try:
+        return f"{name}={metadata.version(name)}"
+    except metadata.PackageNotFoundError:
+        return f"{name}=?"
+
+
+def _files_under(folders: Iterable[Path]) -> list[Path]:
+    return [f for folder in folders if folder.is_dir() for f in folder.rglob("*") if f.is_file()]
+
+
+@dataclass(frozen=True)
+class _Unknown:
+    """A contact file read but not yet parsed."""
+
+    rel: str
+    data: bytes
+    stat: StatKey
+    digest: str
+
+
+# What the cache knows of one contact file: its stat, content digest, digest of everything before the
+# notes (what pages other than its own can show), and whether the stat was old enough to vouch for it.
+# A plain tuple, because ten thousand of them are unpickled on every build.
+Known = tuple[StatKey, str, str, bool]
+STAT, DIGEST, FRONT, SETTLED = range(4)
+SHARDS = 16  # parses are saved in this many files, so an edit rewrites one
+
+
+@dataclass
+class BuildCache:
+    """Parses, notes and page digests from earlier builds of one journal."""
+
+    version: str = ""
+    files: dict[str, Known] = field(default_factory=dict)
+    parses: dict[tuple[str, str], ParseResult] = field(default_factory=dict)
+    notes: dict[tuple[str, bool], Any] = field(default_factory=dict)
+    pages: dict[str, tuple[str, str, str]] = field(default_factory=dict)  # path -> coarse, fine key, digest
+    dirty: set[int] = field(default_factory=lambda: set(range(SHARDS)))  # parse shards to save
+
+    def parse_files(self, named: list[tuple[Path, str]], parse: Parse | None = None) -> list[ParseResult]:
+        """Parse contact files, reusing what is known; parse does the rest (in a pool, maybe)."""
+        found = [self._recall(file, rel) for file, rel in named]
+        todo = [item for item in found if isinstance(item, _Unknown)]
+        parsed = (parse or parse_serially)([(Path(u.rel).stem, u.rel, u.data) for u in todo])
+        for unknown, result in zip(todo, parsed, strict=True):
+            self.parses[(unknown.rel, unknown.digest)] = result
+            self.dirty.add(shard(unknown.rel))
+            self._remember(unknown, result)
+        self._forget_all_but({rel for _, rel in named})
+        answers = iter(parsed)
+        return [next(answers) if isinstance(item, _Unknown) else item for item in found]
+
+    def _recall(self, file: Path, rel: str) -> ParseResult | _Unknown:
+        """Return the known parse of a file, or the file read for parsing (a read error is a result)."""
+        try:
+            key = stat_key(os.stat(file))
+            known = self.files.get(rel)
+            if known is not None and known[SETTLED] and known[STAT] == key:
+                hit = self.parses.get((rel, known[DIGEST]))
+                if hit is not None:
+                    return hit
+            data = file.read_bytes()
+        except OSError as exc:
+            self.files.pop(rel, None)
+            return None, (Problem(rel, None, "error", f"cannot read: {exc.strerror}"),)
+        unknown = _Unknown(rel, data, key, digest(data))
+        hit = self.parses.get((rel, unknown.digest))
+        if hit is None:
+            return unknown
+        self._remember(unknown, hit)
+        return hit
+
+    def _remember(self, file: _Unknown, result: ParseResult) -> None:
+        contact = result[0]
+        body = contact.notes.encode("utf-8", "surrogatepass") if contact is not None else b""
+        data = file.data
+        front = digest(data[: len(data) - len(body)]) if data.endswith(body) else file.digest
+        self.files[file.rel] = (file.stat, file.digest, front, settled(file.stat, time.time_ns()))
+
+    def _forget_all_but(self, rels: set[str]) -> None:
+        """Drop what is known of files that are gone or changed, so the cache does not grow without bound."""
+        for rel in self.files.keys() - rels:
+            del self.files[rel]
+        live = {(rel, known[DIGEST]) for rel, known in self.files.items()}
+        for stale in self.parses.keys() - live:
+            del self.parses[stale]
+            self.dirty.add(shard(stale[0]))
+
+    def keep_notes(self, keys: set[tuple[str, bool]]) -> None:
+        """Drop the notes of texts no contact has any more."""
+        self.notes = {key: value for key, value in self.notes.items() if key in keys}
+
+    def digests(self) -> dict[str, tuple[str, str]]:
+        """Map each contact file to (content digest, front matter digest)."""
+        return {rel: (known[DIGEST], known[FRONT]) for rel, known in self.files.items()}
+
+
+def shard(rel: str) -> int:
+    """Return which parse shard a contact file belongs to."""
+    return zlib.crc32(rel.encode("utf-8", "surrogatepass")) % SHARDS
+
+
+def parse_serially(items: list[tuple[str, str, bytes]]) -> list[ParseResult]:
+    """Parse (id, relative path, bytes) triples one after another."""
+    return [parse_bytes(cid, rel, data) for cid, rel, data in items]
+
+
+def compiled_templates(root: Path, version: str) -> Path | None:
+    """Return the folder for Jinja's compiled templates, one per version of netsite (None if unwritable).
+
+    Jinja checks each against its template's source; the folder name adds the environment's
+    options, which live in netsite's code. Folders of other versions are removed.
+    """
+    folder = root / CACHE_DIR / f"jinja-{version[:16]}"
+    try:
+        _make_folder(folder.parent)
+        folder.mkdir(exist_ok=True)
+        for other in folder.parent.glob("jinja-*"):
+            if other != folder:
+                shutil.rmtree(other, ignore_errors=True)
+    except OSError:
+        return None
+    return folder
+
+
+def load_cache(root: Path, version: str) -> BuildCache:
+    """Read the journal's cache; an empty one when absent, unreadable or from other code."""
+    folder = root / CACHE_DIR
+    try:
+        cache = _load(folder / CACHE_FILE)
+        if not isinstance(cache, BuildCache) or cache.version != version:
+            return BuildCache(version)
+        for number in range(SHARDS):
+            saved = _load(folder / _shard_file(number))
+            if not isinstance(saved, tuple) or saved[0] != version or not isinstance(saved[1], dict):
+                return BuildCache(version)
+            cache.parses.update(saved[1])
+    except Exception:  # a cache is only ever a shortcut: anything wrong with it means no cache
+        return BuildCache(version)
+    cache.dirty = set()
+    return cache
+
+
+def save_cache(root: Path, cache: BuildCache) -> None:
+    """Write the cache (and the parse shards that changed); failing to write only slows the next build."""
+    folder = root / CACHE_DIR
+    parts: list[dict[tuple[str, str], ParseResult]] = [{} for _ in range(SHARDS)]
+    for key, result in cache.parses.items():
+        if shard(key[0]) in cache.dirty:
+            parts[shard(key[0])][key] = result
+    for number in sorted(cache.dirty):
+        _save(folder / _shard_file(number), (cache.version, parts[number]))
+    parses, cache.parses = cache.parses, {}
+    try:
+        _save(folder / CACHE_FILE, cache)
+    finally:
+        cache.parses = parses
+    cache.dirty = set()
+
+
+def _shard_file(number: int) -> str:
+    return f"parses-{number:02d}.pickle"
+
+
+def _load(path: Path) -> object:
+    with open(path, "rb") as handle:
+        return pickle.load(handle)
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """What the last successful build saw and said: enough to repeat it without doing it again."""
+
+    key: str
+    problems: tuple[Any, ...]
+    contacts: int
+    paths: tuple[str, ...]
+
+
+def load_stamp(root: Path) -> Stamp | None:
+    """Read the stamp of the last build, if any."""
+    try:
+        with open(root / CACHE_DIR / STAMP_FILE, "rb") as handle:
+            stamp = pickle.load(handle)
+    except Exception:  # an unreadable stamp only means the build runs
+        return None
+    return stamp if isinstance(stamp, Stamp) else None
+
+
+def save_stamp(root: Path, stamp: Stamp | None) -> None:
+    """Write (or, given None, remove) the stamp."""
+    target = root / CACHE_DIR / STAMP_FILE
+    if stamp is None:
+        target.unlink(missing_ok=True)
+        return
+    _save(target, stamp)
+
+
+def _make_folder(folder: Path) -> None:
+    """Make the cache folder, telling git to ignore it (as pytest and ruff do with theirs)."""
+    folder.mkdir(exist_ok=True)
+    ignore = folder / ".gitignore"
+    if not ignore.exists():
+        ignore.write_text("# netsite's build cache: safe to delete, never to commit\n*\n", encoding="utf-8")
+
+
+def _save(target: Path, value: object) -> None:
+    temporary = target.with_name(f"{target.name}.{os.getpid()}.tmp")
+    try:
+        _make_folder(target.parent)
+        with open(temporary, "wb") as handle:
+            pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(temporary, target)
+    except Exception:  # the cache is only a shortcut: failing to write it must never fail a build
+        with contextlib.suppress(OSError):
+            temporary.unlink(missing_ok=True)

@@ -1,0 +1,160 @@
+"""Page keys: for each page, a digest of everything its default template reads from the model.
+
+Two builds that give a page the same key give it the same bytes, so a page whose key is unchanged
+need not be rendered again. The keys follow what the default templates read:
+
+- every page (base.html): site title and owner, the number of contacts and of problems, TODAY;
+  with the whole configuration, these make the global key, part of every other key;
+- a contact page (contact.html): its own file (by content digest), status, going-cold flag, due
+  items and problems; ids and names along its referral chain; id, name, company, status and
+  going-cold flag of each person it referred; its company and tag slugs; the answers its notes'
+  wikilinks get (added after rendering, see with_notes);
+- a company page: the company, and for each insider the chain of ids and names, role and badge;
+- a tag page: the tag, and each member's id, name, company and badge;
+- a week page: the report, its neighbours, each new contact's id, name, company and referrer,
+  and each interaction of the week with its contact's id and name;
+- every other page (dashboard, lists, tree, due, problems, the calendar): the global key, every
+  problem, and the front matter (everything but the notes) of every contact file.
+
+Those are the fine keys. A coarse key (global key, problems, every contact's front matter, plus a
+contact page's own file) is checked first: it stays the same when nothing but notes changed, and
+then the fine keys need not be computed at all.
+
+A journal with templates of its own gets no keys at all: its pages are always rendered. When a
+default template starts to read something new, add it here; tests/test_build_cache.py compares
+cached and uncached builds across many kinds of edits to catch a key that misses an input.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from typing import Any
+
+from .model import Network
+from .notes import CachedNotes
+from .site import Page, SiteFacts
+
+
+def page_keys(network: Network, files: Mapping[str, tuple[str, str]], templates: str) -> PageKeys:
+    """Return the keys of this model's pages.
+
+    files maps contact files to (content digest, front matter digest); templates is a digest of the
+    template files in use (a long-lived Builder may see them change).
+    """
+    return PageKeys(network, files, templates)
+
+
+def with_notes(key: str, page: Page, notes: CachedNotes) -> str | None:
+    """Complete a page's key with the answers its notes' wikilinks get; None while they are unknown."""
+    if page.template != "contact.html":
+        return key
+    state = notes.state(page.context["contact"].notes)
+    return None if state is None else _digest((key, state))
+
+
+def global_key(network: Network, templates: str) -> str:
+    """Digest what every page shows or may depend on: templates, configuration, TODAY and the totals."""
+    errors = sum(p.severity == "error" for p in network.problems)
+    totals = (len(network.contacts), len(network.problems), errors)
+    return _digest((templates, network.config, network.today.isoformat(), totals))
+
+
+class PageKeys:
+    """Compute page keys for one model, each in two grains.
+
+    The coarse key of a page is the global key, every problem and every contact's front matter, plus
+    a contact page's own file: while it is unchanged (an edit of notes, nothing changed at all), so is
+    the page, and the fine key need not be computed. The fine key follows exactly what the page shows.
+    """
+
+    def __init__(self, network: Network, files: Mapping[str, tuple[str, str]], templates: str) -> None:
+        self.network, self.files, self.facts = network, files, SiteFacts(network)
+        self.chains: dict[str, tuple[tuple[str, str], ...]] = {}
+        self.top = global_key(network, templates)
+        fronts = sorted((rel, front) for rel, (_, front) in files.items())
+        self.shared = _digest((self.top, fronts, network.problems))
+
+    with_notes = staticmethod(with_notes)
+
+    def coarse(self, page: Page) -> str:
+        """Return a key that changes whenever anything but another contact's notes changes."""
+        if page.template == "contact.html":
+            path = page.context["contact"].path
+            return _digest((self.shared, path, self.files.get(path)))
+        return self.top if page.template == "404.html" else self.shared
+
+    def fine(self, page: Page) -> str:
+        """Return the key of one page (for a contact page, without its notes)."""
+        maker = {
+            "contact.html": self._contact,
+            "company.html": self._company,
+            "tag.html": self._tag,
+            "week.html": self._week,
+        }.get(page.template)
+        if maker is not None:
+            return _digest((self.top, maker(page.context)))
+        return self.top if page.template == "404.html" else self.shared
+
+    def badge(self, cid: str) -> tuple[str, bool]:
+        return self.network.status[cid], self.network.is_stale(cid)
+
+    def person(self, cid: str) -> tuple[str, str]:
+        return cid, self.network.contacts[cid].name
+
+    def chain(self, cid: str) -> tuple[tuple[str, str], ...]:
+        """Return the ids and names from the root down to a contact (each chain computed once)."""
+        walk: list[str] = []
+        node: str | None = cid
+        while node is not None and node not in self.chains:  # up to a chain already known, or a root
+            walk.append(node)
+            node = self.network.forest.parent[node]
+        known = self.chains[node] if node is not None else ()
+        for step in reversed(walk):
+            known = self.chains[step] = (*known, self.person(step))
+        return self.chains[cid]
+
+    def _contact(self, context: dict[str, Any]) -> tuple[Any, ...]:
+        contact, facts = context["contact"], self.facts
+        chain = self.chain(contact.id)
+        referred = tuple((r.id, r.name, r.company, *self.badge(r.id)) for r in facts.referrals(contact.id))
+        due = tuple(_due(i) for i in facts.due_by_contact.get(contact.id, []))
+        problems = tuple(self.network.problems_by_path.get(contact.path, []))
+        company = facts.company_slugs.get((contact.company or "").casefold())
+        slugs = tuple(facts.tag_slugs.get(t.lower()) for t in contact.tags)
+        own = (contact.path, self.files.get(contact.path), *self.badge(contact.id))
+        return (*own, chain, referred, due, problems, company, slugs)
+
+    def _company(self, context: dict[str, Any]) -> tuple[Any, ...]:
+        group = context["group"]
+        chains = [self.chain(m) for m in group.members]
+        insiders = [(self.network.contacts[m].role, *self.badge(m)) for m in group.members]
+        return (group, chains, insiders)
+
+    def _tag(self, context: dict[str, Any]) -> tuple[Any, ...]:
+        group, contacts = context["group"], self.network.contacts
+        return (group, [(*self.person(m), contacts[m].company, *self.badge(m)) for m in group.members])
+
+    def _week(self, context: dict[str, Any]) -> tuple[Any, ...]:
+        report, contacts = context["report"], self.network.contacts
+        start, end = report.week.start, report.week.end
+        referrer = self.network.forest.referrer
+        new = [
+            (*self.person(c), contacts[c].company, c in report.referrals and self.person(referrer[c]))
+            for c in report.new_contacts
+        ]
+        seen = [
+            (c, contacts[c].name, e.date.isoformat(), e.kind, e.label, e.note)
+            for c in report.reached
+            for e in contacts[c].log
+            if start <= e.date <= end
+        ]
+        return (report, context["previous"], context["next"], new, seen)
+
+
+def _due(item: Any) -> tuple[Any, ...]:
+    return (item.kind, item.due.isoformat(), item.overdue_days, item.warm)
+
+
+def _digest(value: object) -> str:
+    return hashlib.blake2b(repr(value).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()

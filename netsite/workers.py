@@ -1,0 +1,163 @@
+"""Run a function over chunks of work in this process and forked helpers (Linux, macOS), in order.
+
+Helpers are forked, so they start with the caller's memory: the function and everything it
+reaches (the model, the templates) are never pickled; only results cross processes, once, at the
+end. The calling process works too, taking chunks from the same shared counter, so two CPUs
+mean two processes, not an idle parent and two workers copying its memory.
+
+A forked helper must not need a lock another thread held at the fork: the work it runs does not
+import, log or print.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import multiprocessing
+import os
+import pickle
+import signal
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+
+class WorkerError(Exception):
+    """A helper process died or could not report its results."""
+
+
+def cpu_count() -> int:
+    """Return how many CPUs this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def can_fork() -> bool:
+    """Tell whether helper processes can be forked here."""
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+@contextmanager
+def settled_heap() -> Iterator[None]:
+    """Keep the cyclic garbage collector off the objects made so far, then restore it.
+
+    A build makes its model once and keeps it to the end: collecting would rescan it again and
+    again, and in forked helpers would touch (and so copy) every inherited page of memory.
+    """
+    threshold = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(max(threshold[0], 10_000), *threshold[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*threshold)
+        gc.unfreeze()
+
+
+@contextmanager
+def no_collection() -> Iterator[None]:
+    """Pause the cyclic garbage collector (loading makes many objects and no cycles)."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+def map_chunks(work: Callable[[Any], Any], chunks: Sequence[Any], jobs: int) -> list[Any]:
+    """Return [work(c) for c in chunks], shared by this process and jobs - 1 forked helpers.
+
+    Chunks are taken in order from a shared counter, so the processes finish together. An exception
+    in a helper is raised here; a helper that dies makes a WorkerError.
+    """
+    helpers = min(jobs, len(chunks)) - 1
+    if helpers < 1 or not can_fork():
+        return [work(chunk) for chunk in chunks]
+    counter = multiprocessing.get_context("fork").Value("i", 0)
+    started: list[tuple[int, int]] = []
+    try:
+        started += [_fork(work, chunks, counter) for _ in range(helpers)]
+        done = dict(_take(work, chunks, counter))
+        for _, reader in started:
+            done.update(_collect(reader))
+    finally:
+        for pid, reader in started:
+            _stop(pid, reader)
+    return [done[i] for i in range(len(chunks))]
+
+
+def _take(work: Callable[[Any], Any], chunks: Sequence[Any], counter: Any) -> list[tuple[int, Any]]:
+    """Work on chunks taken one by one from the shared counter until none is left."""
+    done = []
+    while True:
+        with counter.get_lock():
+            index = counter.value
+            counter.value += 1
+        if index >= len(chunks):
+            return done
+        done.append((index, work(chunks[index])))
+
+
+def _fork(work: Callable[[Any], Any], chunks: Sequence[Any], counter: Any) -> tuple[int, int]:
+    """Start a helper; return its pid and the pipe its results will come through."""
+    reader, writer = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the helper: work, report, and leave without running the parent's clean-up
+        os.close(reader)
+        _default_signals()
+        _report(writer, work, chunks, counter)
+    os.close(writer)
+    return pid, reader
+
+
+def _report(writer: int, work: Callable[[Any], Any], chunks: Sequence[Any], counter: Any) -> None:
+    code = 0
+    try:
+        try:
+            outcome: tuple[str, Any] = ("done", _take(work, chunks, counter))
+        except BaseException as exc:  # reported to the parent, which raises it
+            outcome = ("failed", exc)
+        try:
+            data = pickle.dumps(outcome, protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception as exc:  # an exception that cannot be pickled: send its words
+            data = pickle.dumps(("failed", WorkerError(f"{type(exc).__name__}: {outcome[1]}")))
+        with os.fdopen(writer, "wb") as pipe:
+            pipe.write(data)
+    except BaseException:
+        code = 1
+    finally:
+        os._exit(code)
+
+
+def _default_signals() -> None:
+    """Let Ctrl-C and SIGTERM end a helper plainly, whatever handlers its parent had set."""
+    for number in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(ValueError, OSError):
+            signal.signal(number, signal.SIG_DFL)
+
+
+def _collect(reader: int) -> list[tuple[int, Any]]:
+    """Read a helper's results, raising its exception if it had one."""
+    with os.fdopen(reader, "rb", closefd=False) as pipe:
+        data = pipe.read()
+    if not data:
+        raise WorkerError("a worker process died before reporting its results")
+    kind, value = pickle.loads(data)
+    if kind == "failed":
+        raise value
+    return value
+
+
+def _stop(pid: int, reader: int) -> None:
+    """Make sure a helper has ended and is reaped, and close its pipe."""
+    with contextlib.suppress(OSError):
+        os.close(reader)
+    with contextlib.suppress(ChildProcessError):
+        finished, _ = os.waitpid(pid, os.WNOHANG)
+        if finished == 0:
+            os.kill(pid, signal.SIGTERM)
+            os.waitpid(pid, 0)

@@ -1,0 +1,367 @@
+"""Cached builds give exactly the bytes of an uncached build, whatever changed in between.
+
+Each test builds a generated journal with the cache (output/ written, .netsite/ kept), edits it,
+builds again, and compares every file in output/ with `render()`, which uses no cache at all.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import time
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from netsite import build as building
+from netsite import cache as caching
+from netsite import site, workers
+from netsite.build import Builder, build, render
+from netsite.output import MANIFEST
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+from journal_gen import generate
+
+TODAY = date(2026, 11, 21)
+SIZE = 80
+
+
+@pytest.fixture
+def journal(tmp_path: Path) -> Path:
+    generate(tmp_path, SIZE, seed=7)
+    return tmp_path
+
+
+def output_tree(root: Path) -> dict[str, bytes]:
+    out = root / "output"
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+
+
+def assert_same_as_uncached(root: Path, today: date = TODAY, after: str = "") -> None:
+    """Build with the cache and check output/ against an uncached render, file for file."""
+    result = build(root, today)
+    assert result.ok, result.failure
+    want = render(root, today)
+    got = output_tree(root)
+    got.pop(MANIFEST)
+    assert sorted(got) == sorted(want.files)
+    differing = [path for path in want.files if got[path] != want.files[path]]
+    assert differing == [], (
+        f"after {after}: {len(differing)} files differ from an uncached build: {differing[:3]}"
+    )
+    assert result.problems == want.problems
+    time.sleep(0.02)  # the next edit must not share the clock tick of this build's reads
+
+
+def contact(root: Path, index: int) -> Path:
+    return sorted((root / "contacts").rglob("*.md"))[index]
+
+
+def replace(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, (path, old)
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def referrer_of(root: Path) -> tuple[Path, str]:
+    """Find a contact whose referred_by is a plain id, and that id."""
+    for path in sorted((root / "contacts").rglob("*.md")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.startswith("referred_by: ") and "[" not in line and " " not in line[13:]:
+                target = line[13:]
+                if target not in ("me", "someone-we-never-wrote-down"):
+                    return path, target
+    raise AssertionError("no contact with a plain referrer")
+
+
+def edit_note(root: Path) -> None:
+    with contact(root, 5).open("a", encoding="utf-8") as handle:
+        handle.write("\nAsked about the roadmap; see [[Nobody Yet]].\n")
+
+
+def rename(root: Path) -> None:
+    """Rename a referrer: its name shows on the pages of everyone below it and in wikilinks."""
+    _, target = referrer_of(root)
+    parent = next((root / "contacts").rglob(f"{target}.md"))
+    text = parent.read_text(encoding="utf-8")
+    name = next(line for line in text.splitlines() if line.startswith("name: "))
+    replace(parent, name, "name: Zed Renamed")
+
+
+def change_referrer(root: Path) -> None:
+    path, target = referrer_of(root)
+    replace(path, f"referred_by: {target}", f"referred_by: {contact(root, 0).stem}")
+
+
+def log_call(root: Path) -> None:
+    path = contact(root, 9)
+    head, fence, body = path.read_text(encoding="utf-8").partition("\n---\n")
+    entry = "  - 2026-11-20 call: talked about the team"
+    head = head + "\n" + entry if "\nlog:" in head else head + "\nlog:\n" + entry
+    path.write_text(head + fence + body, encoding="utf-8")
+
+
+def delete_file(root: Path) -> None:
+    _, target = referrer_of(root)
+    next((root / "contacts").rglob(f"{target}.md")).unlink()
+
+
+def add_file(root: Path) -> None:
+    (root / "contacts" / "new-person.md").write_text(
+        "---\nname: New Person\ncompany: Fresh Co\nreferred_by: " + contact(root, 3).stem + "\n---\nHi.\n"
+    )
+
+
+def rename_file(root: Path) -> None:
+    path = contact(root, 11)
+    path.rename(path.with_name("renamed-id.md"))
+
+
+def break_file(root: Path) -> None:
+    replace(contact(root, 12), "name: ", "name: [unclosed ")
+
+
+def change_company(root: Path) -> None:
+    replace(contact(root, 13), "company: ", "company: Acme Newco ")
+
+
+def change_config(root: Path) -> None:
+    replace(root / "netsite.toml", 'title = "Generated network"', 'title = "Renamed network"')
+
+
+EDITS: list[Callable[[Path], None]] = [
+    edit_note,
+    rename,
+    change_referrer,
+    log_call,
+    delete_file,
+    add_file,
+    rename_file,
+    break_file,
+    change_company,
+    change_config,
+]
+
+
+def test_every_edit_in_turn(journal: Path) -> None:
+    assert_same_as_uncached(journal)
+    for edit in EDITS:
+        edit(journal)
+        assert_same_as_uncached(journal, after=edit.__name__)
+
+
+def test_every_edit_in_turn_trusting_file_stats(journal: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With no settling time every file's stat is trusted at once: edits are still all seen."""
+    monkeypatch.setattr(caching, "SETTLED_NS", 0)
+    assert_same_as_uncached(journal)
+    for edit in EDITS:
+        edit(journal)
+        assert_same_as_uncached(journal, after=edit.__name__)
+
+
+def test_changing_today_renders_again(journal: Path) -> None:
+    assert_same_as_uncached(journal)
+    assert_same_as_uncached(journal, date(2026, 12, 1))
+
+
+def test_a_template_of_the_journal_own_is_used_and_then_dropped(journal: Path) -> None:
+    assert_same_as_uncached(journal)
+    (journal / "templates").mkdir()
+    (journal / "templates" / "tag.html").write_text("{{ group.name }} has {{ group.members|length }}\n")
+    assert_same_as_uncached(journal)
+    assert output_tree(journal)["tags/index.html"]  # the defaults still serve the other pages
+    (journal / "templates" / "tag.html").unlink()
+    (journal / "templates").rmdir()
+    assert_same_as_uncached(journal)
+
+
+def test_a_corrupt_cache_is_ignored(journal: Path) -> None:
+    assert_same_as_uncached(journal)
+    folder = journal / caching.CACHE_DIR
+    (folder / caching.CACHE_FILE).write_bytes(b"\x80\x05not a pickle at all")
+    (folder / caching.STAMP_FILE).write_bytes(b"")
+    edit_note(journal)
+    assert_same_as_uncached(journal)
+
+
+def test_a_cache_from_other_code_is_ignored(journal: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert_same_as_uncached(journal)
+    poisoned = caching.load_cache(journal, building._code_version())
+    assert poisoned.parses, "the cache was saved"
+    poisoned.notes = {key: ("<p>stale</p>", ()) for key in poisoned.notes}
+    poisoned.version = "older code"
+    caching.save_cache(journal, poisoned)
+    edit_note(journal)
+    assert_same_as_uncached(journal)
+
+
+def test_workers_render_what_one_process_renders(journal: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(building, "POOL_PAGES", 10)
+    monkeypatch.setattr(building, "POOL_FILES", 10)
+    monkeypatch.setattr(building, "CHUNK", 7)
+    assert_same_as_uncached(journal)
+    rename(journal)
+    log_call(journal)
+    assert_same_as_uncached(journal)
+
+
+def test_nothing_changed_writes_nothing_and_repeats_the_problems(journal: Path) -> None:
+    first = build(journal, TODAY)
+    assert first.ok and first.problems
+    folder = journal / "output"
+    before = {p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in folder.rglob("*")}
+    again = build(journal, TODAY)
+    assert again.ok and again.stats is not None and again.stats.written == 0
+    assert again.problems == first.problems
+    assert again.contacts == first.contacts
+    assert {p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in folder.rglob("*")} == before
+
+
+def test_a_deleted_output_file_is_written_again(journal: Path) -> None:
+    assert_same_as_uncached(journal)
+    victim = next((journal / "output" / "contacts").glob("*.html"))
+    victim.unlink()
+    assert_same_as_uncached(journal)
+
+
+def test_builder_in_memory_matches_render_across_edits(journal: Path) -> None:
+    builder = Builder(journal)
+    for edit in [None, edit_note, rename, log_call, delete_file]:
+        if edit is not None:
+            edit(journal)
+        got = builder.build(TODAY, write=False)
+        want = render(journal, TODAY)
+        assert got.ok and dict(got.files) == want.files
+        assert got.problems == want.problems
+
+
+def test_builder_writes_like_build(journal: Path) -> None:
+    builder = Builder(journal)
+    result = builder.build(TODAY)
+    assert result.ok
+    log_call(journal)
+    result = builder.build(TODAY, changed={contact(journal, 9)})
+    assert result.ok
+    got = output_tree(journal)
+    got.pop(MANIFEST)
+    assert got == render(journal, TODAY).files
+
+
+SMALL = {
+    "ann.md": "---\nname: Ann\ncompany: Acme\ntags: [x]\n---\nFirst.\n",
+    "bob.md": "---\nname: Bob\nreferred_by: ann\ncompany: Beta\nlog:\n  - 2026-11-01 call: hi\n---\n",
+    "sub/cy.md": "---\nname: Cy\nreferred_by: bob\ntags: [x]\n---\n",
+    "dee.md": "---\nname: Dee\ncompany: Acme\n---\n",
+}
+
+
+@pytest.fixture
+def small(tmp_path: Path) -> Path:
+    for name, text in SMALL.items():
+        path = tmp_path / "contacts" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return tmp_path
+
+
+@pytest.mark.parametrize(
+    ("file", "old", "new"),
+    [
+        ("ann.md", "name: Ann", "name: Annabel"),  # shown in the chain of Bob and Cy
+        ("bob.md", "company: Beta", "company: Gamma"),  # shown on Ann's page, among her referrals
+        ("sub/cy.md", "tags: [x]", "log:\n  - 2026-11-02 call: met\ntags: [x]"),  # Cy's badge on Bob's page
+        ("dee.md", "company: Acme", "company: Acme\nrole: CTO"),  # Dee's role on the Acme page
+    ],
+)
+def test_pages_that_show_a_neighbour_follow_its_edits(small: Path, file: str, old: str, new: str) -> None:
+    assert_same_as_uncached(small)
+    replace(small / "contacts" / file, old, new)
+    assert_same_as_uncached(small)
+
+
+def test_builder_sees_a_default_template_change(small: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A long-lived Builder (serve) must render again when a template it uses changes on disk."""
+    defaults = small / "defaults"
+    defaults.mkdir()
+    for file in (Path(__file__).resolve().parent.parent / "templates").iterdir():
+        if file.is_file():
+            (defaults / file.name).write_bytes(file.read_bytes())
+    monkeypatch.setattr(building, "default_templates", lambda: defaults)
+    monkeypatch.setattr(site, "template_dirs", lambda root: [defaults])
+    builder = Builder(small)
+    first = builder.build(TODAY, write=False)
+    assert first.ok and "the-marker" not in first.files["contacts/ann.html"].decode()
+    base = defaults / "base.html"
+    base.write_text(base.read_text().replace("</footer>", "the-marker</footer>"))
+    again = builder.build(TODAY, write=False)
+    assert again.ok and "the-marker" in again.files["contacts/ann.html"].decode()
+
+
+def test_helpers_share_the_chunks_and_keep_their_order() -> None:
+    parent = os.getpid()
+
+    def work(chunk: int) -> tuple[int, bool]:
+        time.sleep(0.01)
+        return chunk * chunk, os.getpid() == parent
+
+    results = workers.map_chunks(work, list(range(40)), jobs=2)
+    assert [square for square, _ in results] == [i * i for i in range(40)]
+    assert {here for _, here in results} == {True, False}  # the parent worked, and so did a helper
+
+
+def test_an_error_in_a_helper_is_raised_in_the_parent() -> None:
+    parent = os.getpid()
+
+    def work(chunk: int) -> int:
+        if os.getpid() != parent:
+            raise ValueError(f"chunk {chunk} failed")
+        time.sleep(0.05)
+        return chunk
+
+    with pytest.raises(ValueError, match="failed"):
+        workers.map_chunks(work, list(range(10)), jobs=2)
+
+
+def test_a_helper_that_dies_fails_the_call_instead_of_hanging_it() -> None:
+    parent = os.getpid()
+
+    def work(chunk: int) -> int:
+        if os.getpid() != parent:
+            os.kill(os.getpid(), signal.SIGKILL)
+        time.sleep(0.05)
+        return chunk
+
+    with pytest.raises(workers.WorkerError):
+        workers.map_chunks(work, list(range(10)), jobs=2)
+
+
+def test_builder_starts_from_what_build_left(journal: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert build(journal, TODAY).ok
+    want = render(journal, TODAY).files
+    rendered = []
+    original = site.SiteRenderer.render
+
+    def counted(self: site.SiteRenderer, page: site.Page) -> bytes:
+        rendered.append(page.path)
+        return original(self, page)
+
+    monkeypatch.setattr(site.SiteRenderer, "render", counted)
+    result = Builder(journal).build(TODAY, write=False)
+    assert rendered == []  # every page came from output/
+    assert result.ok and dict(result.files) == want
+
+
+def test_builder_does_not_trust_an_output_file_edited_by_hand(journal: Path) -> None:
+    assert build(journal, TODAY).ok
+    page = journal / "output" / "index.html"
+    page.write_bytes(page.read_bytes().replace(b"Dashboard", b"Dashbored"))
+    result = Builder(journal).build(TODAY, write=False)
+    assert result.ok and dict(result.files) == render(journal, TODAY).files
+
+
+def test_the_cache_folder_tells_git_to_ignore_it(small: Path) -> None:
+    assert build(small, TODAY).ok
+    assert (small / caching.CACHE_DIR / ".gitignore").read_text(encoding="utf-8").splitlines()[-1] == "*"

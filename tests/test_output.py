@@ -1,0 +1,189 @@
+"""The output writer: staging and swap, hard links for unchanged files, no write when nothing changed."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from netsite import output
+from netsite.build import build
+from netsite.output import MANIFEST, OutputError, SiteFiles, write_site
+
+SITE = {"index.html": b"<p>home</p>", "contacts/a.html": b"<p>A</p>", "contacts/b.html": b"<p>B</p>"}
+
+
+def identity(out: Path) -> dict[str, tuple[int, int]]:
+    """Map every file under out to its (inode, mtime): what changes when a file is written again."""
+    found = {}
+    for path in out.rglob("*"):
+        if path.is_file():
+            st = path.stat()
+            found[path.relative_to(out).as_posix()] = (st.st_ino, st.st_mtime_ns)
+    return found
+
+
+def test_first_write_makes_the_site_and_its_manifest(tmp_path: Path) -> None:
+    out = tmp_path / "output"
+    stats = write_site(out, SITE)
+    assert (stats.written, stats.unchanged, stats.removed) == (3, 0, 0)
+    assert (out / "contacts" / "a.html").read_bytes() == b"<p>A</p>"
+    manifest = json.loads((out / MANIFEST).read_text())
+    assert sorted(manifest) == sorted(SITE)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["output"]  # no staging folder left
+
+
+def test_refuses_to_replace_a_folder_that_is_not_netsites(tmp_path: Path) -> None:
+    out = tmp_path / "output"
+    out.mkdir()
+    (out / "thesis.tex").write_text("years of work")
+    with pytest.raises(OutputError, match="not written by netsite"):
+        write_site(out, SITE)
+    assert (out / "thesis.tex").read_text() == "years of work"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["output"]
+
+
+def test_refuses_a_file_where_the_folder_should_be(tmp_path: Path) -> None:
+    (tmp_path / "output").write_text("a file")
+    with pytest.raises(OutputError, match="not a folder"):
+        write_site(tmp_path / "output", SITE)
+
+
+def test_refuses_paths_outside_the_site(tmp_path: Path) -> None:
+    for bad in ["../escape.html", "/etc/passwd", MANIFEST, ""]:
+        with pytest.raises(OutputError, match="outside the site"):
+            write_site(tmp_path / "output", {bad: b"x"})
+    assert not (tmp_path / "output").exists()
+
+
+def test_removes_pages_of_deleted_contacts(tmp_path: Path) -> None:
+    out = tmp_path / "output"
+    write_site(out, SITE)
+    smaller = {k: v for k, v in SITE.items() if k != "contacts/b.html"}
+    stats = write_site(out, smaller)
+    assert stats.removed == 1
+    assert not (out / "contacts" / "b.html").exists()
+    assert sorted(json.loads((out / MANIFEST).read_text())) == sorted(smaller)
+
+
+def test_unchanged_files_keep_their_inode_and_mtime(tmp_path: Path) -> None:
+    out = tmp_path / "output"
+    write_site(out, SITE)
+    before = identity(out)
+    stats = write_site(out, {**SITE, "contacts/a.html": b"<p>A, edited</p>"})
+    after = identity(out)
+    assert (stats.written, stats.unchanged) == (1, 2)
+    assert after["index.html"] == before["index.html"]
+    assert after["contacts/b.html"] == before["contacts/b.html"]
+    assert after["contacts/a.html"] != before["contacts/a.html"]
+
+
+def test_a_rebuild_with_nothing_changed_writes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "output"
+    write_site(out, SITE)
+    before = identity(out)
+
+    def no_staging(*args: object) -> None:
+        raise AssertionError("a staging folder was made although nothing changed")
+
+    monkeypatch.setattr(output.Staging, "__post_init__", no_staging)
+    stats = write_site(out, dict(SITE))
+    assert (stats.written, stats.unchanged, stats.removed) == (0, 3, 0)
+    assert identity(out) == before
+
+
+def test_a_missing_file_is_written_again(tmp_path: Path) -> None:
+    out = tmp_path / "output"
+    write_site(out, SITE)
+    (out / "contacts" / "a.html").unlink()
+    stats = write_site(out, SITE)
+    assert stats.written == 1
+    assert (out / "contacts" / "a.html").read_bytes() == b"<p>A</p>"
+
+
+def test_a_failure_mid_write_leaves_the_old_site_intact(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "output"
+    write_site(out, SITE)
+    before = {p: (out / p).read_bytes() for p in SITE}
+    calls = []
+
+    def put_then_fail(self: output.Staging, path: str, data: bytes) -> None:
+        calls.append(path)
+        if len(calls) == 2:
+            raise OSError(28, "No space left on device")
+        original_put(self, path, data)
+
+    original_put = output.Staging.put
+    monkeypatch.setattr(output.Staging, "put", put_then_fail)
+    changed = {p: data + b" v2" for p, data in SITE.items()}
+    with pytest.raises(OutputError, match="No space left"):
+        write_site(out, changed)
+    assert {p: (out / p).read_bytes() for p in SITE} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["output"]
+
+
+def test_what_a_killed_build_left_behind_is_cleared_and_never_shown(tmp_path: Path) -> None:
+    out = tmp_path / "output"
+    write_site(out, SITE)
+    leftover = tmp_path / ".output.staging"  # a build killed while staging
+    (leftover / "contacts").mkdir(parents=True)
+    (leftover / "contacts" / "a.html").write_bytes(b"half writ")
+    assert (out / "contacts" / "a.html").read_bytes() == b"<p>A</p>"  # the site itself was never touched
+    write_site(out, {**SITE, "index.html": b"<p>new home</p>"})
+    assert not leftover.exists()
+    assert (out / "index.html").read_bytes() == b"<p>new home</p>"
+
+
+def test_site_files_read_from_disk_on_demand(tmp_path: Path) -> None:
+    out = tmp_path / "output"
+    write_site(out, SITE)
+    files = SiteFiles(out, list(SITE))
+    assert len(files) == 3 and "contacts/a.html" in files and "nope.html" not in files
+    assert files["contacts/b.html"] == b"<p>B</p>"
+    assert dict(files) == SITE
+    with pytest.raises(KeyError):
+        files["nope.html"]
+
+
+def test_build_twice_rewrites_nothing_the_second_time(tmp_path: Path) -> None:
+    contacts = tmp_path / "contacts"
+    contacts.mkdir()
+    (contacts / "ann.md").write_text("---\nname: Ann\nlog:\n  - 2026-11-02 call: hello\n---\nNotes.\n")
+    first = build(tmp_path, date(2026, 11, 25))
+    assert first.ok and first.stats is not None and first.stats.written > 0
+    before = identity(tmp_path / "output")
+    again = build(tmp_path, date(2026, 11, 25))
+    assert again.ok and again.stats is not None
+    assert again.stats.written == 0 and again.stats.unchanged == len(before) - 1  # all but the manifest
+    assert identity(tmp_path / "output") == before
+    assert again.files["contacts/ann.html"] == first.files["contacts/ann.html"]
+    assert again.contacts == 1
+
+
+def test_build_keeps_the_old_site_when_the_output_folder_is_not_ours(tmp_path: Path) -> None:
+    (tmp_path / "contacts").mkdir()
+    (tmp_path / "contacts" / "ann.md").write_text("---\nname: Ann\n---\n")
+    (tmp_path / "output").mkdir()
+    (tmp_path / "output" / "keep.txt").write_text("mine")
+    result = build(tmp_path, date(2026, 11, 25))
+    assert not result.ok and "not written by netsite" in (result.failure or "")
+    assert os.listdir(tmp_path / "output") == ["keep.txt"]
+
+
+def test_build_without_its_cache_still_rewrites_nothing_unchanged(tmp_path: Path) -> None:
+    (tmp_path / "contacts").mkdir()
+    (tmp_path / "contacts" / "ann.md").write_text("---\nname: Ann\n---\nNotes.\n")
+    assert build(tmp_path, date(2026, 11, 25)).ok
+    before = identity(tmp_path / "output")
+    shutil.rmtree(tmp_path / ".netsite")
+    again = build(tmp_path, date(2026, 11, 25))
+    assert again.ok and again.stats is not None and again.stats.written == 0
+    assert identity(tmp_path / "output") == before
