@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import partial
@@ -105,7 +105,7 @@ def render(root: Path, today: date, cache: ParseCache | None = None) -> BuildRes
 
     journal = load_journal(root, cache)
     if not journal.config_ok:
-        return BuildResult(list(journal.problems), failure=_BAD_CONFIG)
+        return BuildResult(list(journal.problems), failure=config_failure(journal.problems))
     network = build_network(journal, today)
     try:
         files = render_site(network, root)
@@ -140,6 +140,12 @@ def build(
 _BAD_CONFIG = "netsite.toml cannot be read; fix it and build again"
 
 
+def config_failure(problems: Sequence[Problem]) -> str:
+    """Say why the config stops the build, with the file and line of its first error."""
+    errors = [str(p) for p in problems if p.path == CONFIG_NAME and p.severity == "error"]
+    return f"{errors[0]} ({_BAD_CONFIG})" if errors else _BAD_CONFIG
+
+
 def _code_version() -> str:
     return caching.code_version([default_templates()])
 
@@ -160,7 +166,7 @@ def _model(
     with no_collection():
         journal = load_journal(root, parse_files=partial(store.parse_files, parse=partial(_parse, jobs)))
         if not journal.config_ok:
-            return None, BuildResult(list(journal.problems), failure=_BAD_CONFIG)
+            return None, BuildResult(list(journal.problems), failure=config_failure(journal.problems))
         return build_network(journal, today), None
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ from .words import plural
 Resolve = Callable[[str], tuple[str, str] | None]
 TEMPLATE_SUFFIX = ".html"
 CALENDAR = "follow-ups.ics"
+DASHBOARD_DUE = 25  # the most overdue items on the dashboard; the Due page lists them all
 ASSETS_DIR = "assets"
 
 
@@ -126,7 +128,14 @@ def _render_page(env: jinja2.Environment, page: Page, common: dict[str, Any]) ->
 
 
 def _where(filename: str | None, line: int | None) -> str:
-    return f"{filename or 'template'}:{line}" if line else filename or "template"
+    name = _template_name(filename) if filename else "template"
+    return f"{name}:{line}" if line else name
+
+
+def _template_name(filename: str) -> str:
+    """Name a template as a user sees it, `templates/x.html`, wherever it was loaded from."""
+    match = re.search(r"[\\/]_?templates[\\/](.+)$", filename)
+    return f"templates/{match.group(1)}" if match else filename
 
 
 def _template_frame(exc: BaseException) -> str:
@@ -242,13 +251,20 @@ class SiteFacts:
 def _dashboard(network: Network, reports: list[Any]) -> dict[str, Any]:
     this_week = reports[-1]
     horizon = [i for i in network.due if i.overdue_days >= -7]
+    shown = horizon[:DASHBOARD_DUE]
     recent = sorted(
         ((e, c) for c in network.contacts.values() for e in c.log if e.date <= network.today),
         key=lambda pair: (pair[0].date, pair[1].id, pair[0].line or 0),
         reverse=True,
     )[:12]
     growth = [(r.week, r.network_size) for r in reports]
-    return {"week": this_week, "due_soon": horizon, "recent": recent, "growth": growth}
+    return {
+        "week": this_week,
+        "due_soon": shown,
+        "due_more": len(horizon) - len(shown),
+        "recent": recent,
+        "growth": growth,
+    }
 
 
 def _contacts_list(facts: SiteFacts) -> dict[str, Any]:

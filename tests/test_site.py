@@ -172,8 +172,15 @@ def test_broken_template_fails_with_file_and_line(tmp_path: Path) -> None:
     (tmp_path / "templates" / "due.html").write_text("line one\n{% if %}\n")
     result = build(tmp_path, TODAY)
     assert not result.ok
-    assert "due.html:2" in (result.failure or "")
+    assert (result.failure or "").startswith("templates/due.html:2: error:")
     assert not (tmp_path / "output").exists()
+
+
+def test_unreadable_config_fails_the_build_with_its_line(tmp_path: Path) -> None:
+    write_journal(tmp_path, {"a.md": "---\nname: Ann\n---\n"}, "[site]\ntitle = = 1\n")
+    result = build(tmp_path, TODAY)
+    assert not result.ok
+    assert (result.failure or "").startswith("netsite.toml:2: error: invalid TOML")
 
 
 def test_template_runtime_error_names_the_line(tmp_path: Path) -> None:
@@ -182,7 +189,7 @@ def test_template_runtime_error_names_the_line(tmp_path: Path) -> None:
     (tmp_path / "templates" / "tags.html").write_text("ok\n\n{{ no_such_name.attr }}\n")
     result = render(tmp_path, TODAY)
     assert not result.ok
-    assert "tags.html:3" in (result.failure or "")
+    assert (result.failure or "").startswith("templates/tags.html:3: error:")
 
 
 def test_one_broken_file_never_takes_the_site_down(tmp_path: Path) -> None:
