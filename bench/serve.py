@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _journal import TODAY, contact_id, contact_path, contact_text, write_journal
+from journal_gen import TODAY, generate
 
 BUILT = re.compile(r"built in (\d+) ms")
 
@@ -102,14 +102,15 @@ def measure(n: int, edits: int) -> Figures:
     """Serve a generated journal of n contacts and time edits of one contact."""
     figures = Figures(n)
     with tempfile.TemporaryDirectory(prefix="netsite-bench-") as folder:
-        root = write_journal(Path(folder), n)
+        root = Path(folder)
+        generate(root, n)
         started = time.perf_counter()
         server = Server(root)
         try:
             server.wait_ready()
             figures.startup = time.perf_counter() - started
             for k in range(edits + 1):
-                page, reload, output = edit_once(server, root, n // 2, f"edit-{k}-marker")
+                page, reload, output = edit_once(server, root, middle_contact(root), f"edit-{k}-marker")
                 if k:  # the first edit only warms up
                     figures.page.append(page)
                     figures.reload.append(reload)
@@ -120,8 +121,14 @@ def measure(n: int, edits: int) -> Figures:
     return figures
 
 
-def edit_once(server: Server, root: Path, i: int, marker: str) -> tuple[float, float, float]:
-    """Save contact i with marker in its notes; return seconds until page, reload and output."""
+def middle_contact(root: Path) -> Path:
+    """Pick the contact file in the middle of the journal (by path), the one every edit saves."""
+    files = sorted((root / "contacts").rglob("*.md"))
+    return files[len(files) // 2]
+
+
+def edit_once(server: Server, root: Path, file: Path, marker: str) -> tuple[float, float, float]:
+    """Save file with marker added to its notes; return seconds until page, reload and output."""
     epoch = server.status()["epoch"]
     reloaded: list[float] = []
 
@@ -132,9 +139,10 @@ def edit_once(server: Server, root: Path, i: int, marker: str) -> tuple[float, f
     poll = threading.Thread(target=wait_for_reload)
     poll.start()
     time.sleep(0.05)  # let the long poll reach the server
-    page_path = f"/contacts/{contact_id(i)}.html"
+    page_path = f"/contacts/{file.stem}.html"
+    text = file.read_text("utf-8").split("\nedit-")[0].rstrip("\n")
     saved = time.perf_counter()
-    contact_path(root, i).write_text(contact_text(i, marker), "utf-8")
+    file.write_text(f"{text}\n{marker}\n", "utf-8")
     page = until(lambda: marker.encode() in server.get(page_path), saved)
     poll.join(timeout=120)
     on_disk = root / "output" / page_path.lstrip("/")
