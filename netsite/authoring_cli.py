@@ -11,14 +11,20 @@ import sys
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from . import authoring as au
-from . import exporting, importing
+from .config import CONFIG_NAME
 from .contact import LOG_CLASSES
 from .forest import Resolver, reference_target
 from .journal import CONTACTS_DIR, contact_files, load_journal
 from .model import build_network
+
+if TYPE_CHECKING:
+    from . import authoring as au
+    from . import importing
+
+# authoring, importing and exporting (with vobject) are imported inside the commands that use them:
+# every other command, `netsite build` and `--help` included, would pay their import time.
 
 EXIT_OK, EXIT_REFUSED = 0, 1
 Register = Callable[[argparse._SubParsersAction, argparse.ArgumentParser], None]
@@ -72,7 +78,7 @@ def _usage(message: str) -> Exception:
 def _journal_here(args: argparse.Namespace) -> Path:
     """Return the journal root, refusing a folder with neither contacts/ nor netsite.toml."""
     root = _root(args)
-    if not (root / CONTACTS_DIR).is_dir() and not (root / au.CONFIG_FILE).is_file():
+    if not (root / CONTACTS_DIR).is_dir() and not (root / CONFIG_NAME).is_file():
         raise _usage(f"{root} is not a journal (no contacts/ or netsite.toml); run `netsite init` first")
     return root
 
@@ -107,6 +113,8 @@ def _register_init(sub: argparse._SubParsersAction, common: argparse.ArgumentPar
 
 
 def run_init(args: argparse.Namespace) -> int:
+    from . import authoring as au
+
     root = (args.path or args.journal or Path.cwd()).resolve()
     refused = au.init_refusal(root)
     if refused:
@@ -122,6 +130,8 @@ def run_init(args: argparse.Namespace) -> int:
 
 
 def _init_gitignore(path: Path) -> None:
+    from . import authoring as au
+
     existing = path.read_bytes().decode("utf-8", "surrogateescape") if path.exists() else None
     addition = au.gitignore_addition(existing)
     if addition is None:
@@ -149,6 +159,8 @@ def _register_new(sub: argparse._SubParsersAction, common: argparse.ArgumentPars
 
 
 def run_new(args: argparse.Namespace) -> int:
+    from . import authoring as au
+
     root, today = _journal_here(args), _today(args)
     name = " ".join(args.name.split())
     if not name:
@@ -171,6 +183,8 @@ def run_new(args: argparse.Namespace) -> int:
 
 def _referrer(text: str | None, contacts: tuple, force: bool) -> str | au.Refusal | None:
     """Return the referrer to write: the resolved id, as given with --force, or a refusal."""
+    from . import authoring as au
+
     if text is None or reference_target(text) is None:
         return text.strip() if text and text.strip() else None
     found = Resolver(contacts).resolve(text)
@@ -189,6 +203,8 @@ def _warn_same_name(name: str, contacts: tuple) -> None:
 
 
 def _create_new(args: argparse.Namespace, path: Path, name: str, referrer: str | None, today: date) -> int:
+    from . import authoring as au
+
     values = {key: getattr(args, key) for key in ("company", "role", "email", "phone", "linkedin", "how_met")}
     values = {key: " ".join(v.split()) or None if v else None for key, v in values.items()}
     values |= {"referred_by": referrer, "tags": list(dict.fromkeys(t.strip() for t in args.tag if t.strip()))}
@@ -231,6 +247,8 @@ def _register_log(sub: argparse._SubParsersAction, common: argparse.ArgumentPars
 
 
 def run_log(args: argparse.Namespace) -> int:
+    from . import authoring as au
+
     root = _journal_here(args)
     day = _log_date(args)
     kind = args.kind.strip().lower()
@@ -258,6 +276,8 @@ def _log_date(args: argparse.Namespace) -> date:
 
 def _contact_path(root: Path, ref: str) -> Path | au.Refusal:
     """Find a contact's file by id (exact, then any case), else by name or [[wikilink]]."""
+    from . import authoring as au
+
     files = contact_files(root)
     exact = [f for f in files if f.stem == ref] or [f for f in files if f.stem.casefold() == ref.casefold()]
     if len(exact) > 1:
@@ -273,6 +293,8 @@ def _contact_path(root: Path, ref: str) -> Path | au.Refusal:
 
 
 def _append(path: Path, day: date, kind: str, note: str) -> au.Refusal | None:
+    from . import authoring as au
+
     try:
         text = path.read_bytes().decode("utf-8")
     except UnicodeDecodeError:
@@ -312,6 +334,9 @@ def _register_import(sub: argparse._SubParsersAction, common: argparse.ArgumentP
 
 
 def run_import(args: argparse.Namespace) -> int:
+    from . import authoring as au
+    from . import importing
+
     root = _journal_here(args)
     parsed = _read_import(args.source, args.file)
     if isinstance(parsed, str):
@@ -339,6 +364,8 @@ def _warn_unusable(count: int) -> None:
 
 
 def _read_import(source: str, file: Path) -> importing.Parsed | str:
+    from . import importing
+
     try:
         data = file.read_bytes()
     except OSError as exc:
@@ -361,6 +388,8 @@ def _register_export(sub: argparse._SubParsersAction, common: argparse.ArgumentP
 
 
 def run_export(args: argparse.Namespace) -> int:
+    from . import exporting
+
     network = build_network(load_journal(_journal_here(args)), _today(args))
     if args.format == "ics":
         data = exporting.due_calendar(network)

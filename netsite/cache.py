@@ -59,7 +59,7 @@ def settled(key: StatKey, now_ns: int) -> bool:
 
 
 # The libraries whose version can change what a build makes (Python's own version is counted too).
-LIBRARIES = ("jinja2", "markupsafe", "markdown", "pyyaml", "python-frontmatter", "icalendar")
+LIBRARIES = ("jinja2", "markupsafe", "markdown", "pyyaml", "python-frontmatter")
 
 
 def code_version(extra: Iterable[Path] = ()) -> str:

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, date, datetime, time, timedelta
+import re
+from datetime import date, timedelta
 from typing import TYPE_CHECKING
-
-import icalendar
 
 if TYPE_CHECKING:
     import vobject
@@ -18,6 +17,7 @@ from .model import Network
 
 PRODID = "-//netsite//follow-ups//EN"
 UID_DOMAIN = "netsite"
+CALENDAR_DESCRIPTION = "Thank-yous, follow-ups and people to reach out to, from netsite"
 CSV_COLUMNS = (
     "id",
     "name",
@@ -37,6 +37,8 @@ CSV_COLUMNS = (
     "last_contact",
     "path",
 )
+_FOLD_OCTETS = 74  # as icalendar folds; with the leading space a continuation line is 75 octets
+_LONG_LINE = re.compile(rb"(?m)^[^\r\n]{%d,}" % (_FOLD_OCTETS + 1))
 _SUMMARY = {"thank-you": "Thank {}", "follow-up": "Follow up with {}", "reach-out": "Reach out to {}"}
 
 
@@ -45,19 +47,13 @@ _SUMMARY = {"thank-you": "Thank {}", "follow-up": "Follow up with {}", "reach-ou
 
 def due_calendar(network: Network) -> bytes:
     """Return every due item as an all-day VEVENT; UIDs and DTSTAMP are stable for a given TODAY."""
-    cal = icalendar.Calendar()
-    cal.add("prodid", PRODID)
-    cal.add("version", "2.0")
-    cal.add("calscale", "GREGORIAN")
-    cal.add("method", "PUBLISH")
-    cal.add("x-wr-calname", network.config.site.title)
-    cal.add("x-wr-caldesc", "Thank-yous, follow-ups and people to reach out to, from netsite")
-    cal.add("refresh-interval", timedelta(hours=1), parameters={"VALUE": "DURATION"})
-    cal.add("x-published-ttl", "PT1H")
-    stamp = datetime.combine(network.today, time(0, 0), tzinfo=UTC)
+    stamp = f"{_ical_date(network.today)}T000000Z"
+    lines = _calendar_head(network.config.site.title)
     for item in network.due:
-        cal.add_component(_event(network, item, stamp))
-    return cal.to_ical()
+        lines.extend(_event(network, item, stamp))
+    lines.append("END:VCALENDAR")
+    text = "\r\n".join(lines) + "\r\n"
+    return _LONG_LINE.sub(_fold, text.encode())
 
 
 def event_uid(item: DueItem) -> str:
@@ -65,17 +61,71 @@ def event_uid(item: DueItem) -> str:
     return f"{item.kind}.{item.contact}@{UID_DOMAIN}"
 
 
-def _event(network: Network, item: DueItem, stamp: datetime) -> icalendar.Event:
-    event = icalendar.Event()
-    event.add("uid", event_uid(item))
-    event.add("dtstamp", stamp)
-    event.add("dtstart", item.due)
-    event.add("dtend", item.due + timedelta(days=1))
-    event.add("summary", _SUMMARY[item.kind].format(item.name))
-    event.add("description", "\n".join(_description(network, item)))
-    event.add("categories", [item.kind])
-    event.add("transp", "TRANSPARENT")
-    return event
+def _calendar_head(title: str) -> list[str]:
+    """Return the VCALENDAR lines before the first event, in icalendar's canonical order."""
+    return [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        f"PRODID:{_text(PRODID)}",
+        "CALSCALE:GREGORIAN",
+        "METHOD:PUBLISH",
+        # X- values are written verbatim, as icalendar writes values of unknown type (RFC 7265 UNKNOWN)
+        f"X-WR-CALDESC:{_breaks(CALENDAR_DESCRIPTION)}",
+        f"X-WR-CALNAME:{_breaks(title)}",
+        "REFRESH-INTERVAL;VALUE=DURATION:PT1H",
+        "X-PUBLISHED-TTL:PT1H",
+    ]
+
+
+def _event(network: Network, item: DueItem, stamp: str) -> tuple[str, ...]:
+    """Return the content lines of one all-day VEVENT, in icalendar's canonical order."""
+    description = _text("\n".join(_description(network, item)))
+    return (
+        "BEGIN:VEVENT",
+        f"SUMMARY:{_text(_SUMMARY[item.kind].format(item.name))}",
+        f"DTSTART;VALUE=DATE:{_ical_date(item.due)}",
+        f"DTEND;VALUE=DATE:{_ical_date(item.due + timedelta(days=1))}",
+        f"DTSTAMP:{stamp}",
+        f"UID:{_text(event_uid(item))}",
+        f"CATEGORIES:{_text(item.kind)}",
+        f"DESCRIPTION:{description}",
+        "TRANSP:TRANSPARENT",
+        "END:VEVENT",
+    )
+
+
+def _ical_date(day: date) -> str:
+    """Return a DATE value: YYYYMMDD."""
+    return day.isoformat().replace("-", "")
+
+
+def _text(value: str) -> str:
+    """Escape a TEXT value (RFC 5545 3.3.11): backslashes, semicolons, commas and line breaks."""
+    return _breaks(value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,"))
+
+
+def _breaks(value: str) -> str:
+    """Write CRLF, LF and a lone CR each as \\n, so that the value stays on one content line."""
+    return value.replace("\r\n", "\\n").replace("\n", "\\n").replace("\r", "\\n")
+
+
+def _fold(match: re.Match[bytes]) -> bytes:
+    """Fold a long content line as icalendar does: pieces of at most 74 octets, each after a CRLF and a space.
+
+    A piece never ends inside a UTF-8 character, nor with a backslash or caret (an escape stays whole).
+    """
+    line = match[0]
+    pieces, start = [], 0
+    while len(line) - start > _FOLD_OCTETS:
+        end = start + _FOLD_OCTETS
+        while line[end] & 0xC0 == 0x80:  # a UTF-8 continuation byte: cut before its character
+            end -= 1
+        if line[end - 1] in b"\\^":
+            end -= 1
+        pieces.append(line[start:end])
+        start = end
+    pieces.append(line[start:])
+    return b"\r\n ".join(pieces)
 
 
 def _description(network: Network, item: DueItem) -> list[str]:

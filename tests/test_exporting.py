@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import shutil
+import subprocess
+import sys
+import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -14,7 +18,9 @@ import vobject
 
 from netsite import exporting as ex
 from netsite.cli import main
-from netsite.journal import load_journal
+from netsite.config import Config
+from netsite.contact import Contact, LogEntry
+from netsite.journal import Journal, load_journal
 from netsite.model import Network, build_network
 
 FIXTURES = Path(__file__).parent / "fixtures" / "interchange"
@@ -37,6 +43,15 @@ Met through Raj.
 Notes span lines; with \\backslashes\\, commas, and *Markdown*.
 """
 DORMANT = "---\nname: Paused Person\nstatus: dormant\nemail: paused@example.com\n---\n"
+ODD = r"""---
+name: 'Semi; Colon, Back\slash'
+company: 'Commas, Inc; Ltd'
+role: 'C:\New\notes'
+log:
+  - "2026-11-24 call: line one\nline two, with; all\\of it"
+---
+"""
+WIDE = "Zürich, naïve café; 中文 ünïcødé 😀 — ŁÓDŹ "
 
 
 def run(capsys: pytest.CaptureFixture[bytes], *args: object) -> tuple[int, bytes, bytes]:
@@ -64,6 +79,32 @@ def network(journal: Path) -> Network:
 def events(data: bytes) -> dict[str, icalendar.Event]:
     calendar = icalendar.Calendar.from_ical(data)
     return {str(e["uid"]): e for e in calendar.walk("VEVENT")}
+
+
+def unfolded(data: bytes) -> list[str]:
+    """Return the content lines of a calendar, each folded line joined back into one."""
+    return data.decode("utf-8").replace("\r\n ", "").split("\r\n")
+
+
+def unescape(value: str) -> str:
+    """Read a TEXT value as RFC 5545 says (icalendar 7 reads a backslash before n or N as a line break)."""
+    return re.sub(r"\\([\\;,nN])", lambda m: "\n" if m[1] in "nN" else m[1], value)
+
+
+def bulk_contact(i: int) -> Contact:
+    """Return contact i of a large journal: people to reach out to, thank and follow up with."""
+    talk = LogEntry(date(2026, 11, 1) + timedelta(days=i % 30), "call", f"talked about {WIDE * (i % 3)}")
+    return Contact(
+        id=f"person-{i:05}",
+        path=f"contacts/person-{i:05}.md",
+        name=f"Person Ünï {i}",
+        company="Acme, Inc; Labs",
+        role="Staff Engineer",
+        email=f"person{i}@example.com",
+        linkedin=f"https://www.linkedin.com/in/person-{i}",
+        added=date(2026, 1, 1) + timedelta(days=i % 300),
+        log=(talk,) if i % 2 else (),
+    )
 
 
 # --- iCalendar --------------------------------------------------------------------------------
@@ -114,6 +155,67 @@ def test_calendar_with_nothing_due_is_still_valid(tmp_path: Path) -> None:
     data = ex.due_calendar(build_network(load_journal(tmp_path), TODAY))
     assert events(data) == {}
     assert data.startswith(b"BEGIN:VCALENDAR\r\n") and data.endswith(b"END:VCALENDAR\r\n")
+
+
+def test_long_lines_fold_at_75_octets_between_characters(journal: Path) -> None:
+    company, note = (WIDE * 3).strip(), (WIDE * 6).strip()
+    text = f"---\nname: Wide Person\nrole: Lead\ncompany: '{company}'\nlog:\n  - '2026-11-24 call: {note}'\n"
+    (journal / "contacts" / "wide.md").write_text(text + "---\n", encoding="utf-8")
+    data = ex.due_calendar(build_network(load_journal(journal), TODAY))
+    physical = data.split(b"\r\n")
+    assert physical.pop() == b"" and sum(line.startswith(b" ") for line in physical) > 10
+    for line in physical:
+        assert len(line) <= 75 and line.decode("utf-8"), line  # every piece is whole UTF-8 characters
+    description = str(events(data)["thank-you.wide@netsite"]["description"])
+    assert description.split("\n") == [
+        f"Call on 2026-11-24: {note}. No thank-you logged since.",
+        f"Lead at {company}",
+        "Once sent: netsite log wide thanks",
+    ]
+
+
+def test_text_values_are_escaped(journal: Path) -> None:
+    (journal / "contacts" / "odd.md").write_text(ODD, encoding="utf-8")
+    data = ex.due_calendar(build_network(load_journal(journal), TODAY))
+    lines = unfolded(data)
+    assert r"SUMMARY:Thank Semi\; Colon\, Back\\slash" in lines
+    assert r"UID:thank-you.odd@netsite" in lines
+    description = next(line for line in lines if line.startswith("DESCRIPTION:Call on 2026-11-24: line one"))
+    assert description == (
+        r"DESCRIPTION:Call on 2026-11-24: line one\nline two\, with\; all\\of it. No thank-you logged since."
+        r"\nC:\\New\\notes at Commas\, Inc\; Ltd\nOnce sent: netsite log odd thanks"
+    )
+    assert unescape(description.removeprefix("DESCRIPTION:")).split("\n") == [
+        "Call on 2026-11-24: line one",
+        "line two, with; all\\of it. No thank-you logged since.",
+        "C:\\New\\notes at Commas, Inc; Ltd",
+        "Once sent: netsite log odd thanks",
+    ]
+    assert str(events(data)["thank-you.odd@netsite"]["summary"]) == "Thank Semi; Colon, Back\\slash"
+
+
+def test_calendar_name_is_written_as_given_on_one_line(journal: Path) -> None:
+    (journal / "netsite.toml").write_text('[site]\ntitle = "Sam, Lee; and\\nfriends"\n', encoding="utf-8")
+    data = ex.due_calendar(build_network(load_journal(journal), TODAY))
+    assert r"X-WR-CALNAME:Sam, Lee; and\nfriends" in unfolded(data)
+    assert len(events(data)) > 0
+
+
+def test_ten_thousand_items_render_quickly(tmp_path: Path) -> None:
+    contacts = tuple(bulk_contact(i) for i in range(10_000))
+    network = build_network(Journal(tmp_path, Config(), True, contacts, ()), TODAY)
+    assert len(network.due) >= 10_000
+    start = time.process_time()
+    data = ex.due_calendar(network)
+    elapsed = time.process_time() - start
+    assert data.count(b"\r\nBEGIN:VEVENT\r\n") == len(network.due)
+    assert elapsed < 2.0  # under 0.2 s on a quiet machine; loose because test machines are shared
+
+
+def test_cli_imports_no_calendar_or_vcard_library() -> None:
+    code = "import sys, netsite.cli; print(sorted({'icalendar', 'vobject'} & set(sys.modules)))"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
 
 
 def test_export_ics_command_writes_a_file(journal: Path, tmp_path: Path, capsysbinary) -> None:
