@@ -8,11 +8,11 @@ import os
 import shlex
 import subprocess
 import sys
-from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from .cli_support import Register, UsageError, add_command, journal_root, resolve_today
 from .config import CONFIG_NAME
 from .contact import LOG_CLASSES
 from .forest import Resolver, reference_target
@@ -27,34 +27,6 @@ if TYPE_CHECKING:
 # every other command, `netsite build` and `--help` included, would pay their import time.
 
 EXIT_OK, EXIT_REFUSED = 0, 1
-Register = Callable[[argparse._SubParsersAction, argparse.ArgumentParser], None]
-
-
-def _cli() -> Any:
-    """Return netsite.cli (imported late: it imports this module)."""
-    from . import cli
-
-    return cli
-
-
-def _command(
-    sub: argparse._SubParsersAction,
-    common: argparse.ArgumentParser,
-    name: str,
-    help_text: str,
-    run: Callable[[argparse.Namespace], int],
-    epilog: str | None = None,
-) -> argparse.ArgumentParser:
-    command = sub.add_parser(
-        name,
-        parents=[common],
-        help=help_text,
-        description=help_text,
-        epilog=epilog,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    command.set_defaults(run=run)
-    return command
 
 
 def refuse(message: str) -> int:
@@ -63,23 +35,11 @@ def refuse(message: str) -> int:
     return EXIT_REFUSED
 
 
-def _root(args: argparse.Namespace) -> Path:
-    return _cli().journal_root(args)
-
-
-def _today(args: argparse.Namespace) -> date:
-    return _cli().resolve_today(args)
-
-
-def _usage(message: str) -> Exception:
-    return _cli().UsageError(message)
-
-
 def _journal_here(args: argparse.Namespace) -> Path:
     """Return the journal root, refusing a folder with neither contacts/ nor netsite.toml."""
-    root = _root(args)
+    root = journal_root(args)
     if not (root / CONTACTS_DIR).is_dir() and not (root / CONFIG_NAME).is_file():
-        raise _usage(f"{root} is not a journal (no contacts/ or netsite.toml); run `netsite init` first")
+        raise UsageError(f"{root} is not a journal (no contacts/ or netsite.toml); run `netsite init` first")
     return root
 
 
@@ -96,7 +56,7 @@ def _folder(root: Path, into: str | None) -> Path:
     base = (root / CONTACTS_DIR).resolve()
     target = (base / into).resolve() if into else base
     if target != base and base not in target.parents:
-        raise _usage(f"--into {into!r} must be a folder inside {CONTACTS_DIR}/")
+        raise UsageError(f"--into {into!r} must be a folder inside {CONTACTS_DIR}/")
     return target
 
 
@@ -104,7 +64,7 @@ def _folder(root: Path, into: str | None) -> Path:
 
 
 def _register_init(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    command = _command(
+    command = add_command(
         sub, common, "init", "start a new journal (netsite.toml, contacts/, .gitignore)", run_init
     )
     command.add_argument(
@@ -119,7 +79,7 @@ def run_init(args: argparse.Namespace) -> int:
     refused = au.init_refusal(root)
     if refused:
         return refuse(f"{refused.message}; nothing written")
-    for rel, text in au.init_files(_today(args)).items():
+    for rel, text in au.init_files(resolve_today(args)).items():
         failed = au.write_new(root / rel, text)
         if failed:
             return refuse(failed.message)
@@ -145,7 +105,7 @@ def _init_gitignore(path: Path) -> None:
 
 
 def _register_new(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    command = _command(sub, common, "new", "add a contact file from a template", run_new)
+    command = add_command(sub, common, "new", "add a contact file from a template", run_new)
     command.add_argument("name", help='the person\'s name, such as "Jane Doe"')
     command.add_argument("--id", help="file name without .md (default: from the name, such as jane-doe)")
     command.add_argument("--referred-by", metavar="WHO", help="who gave you this name: id, name or [[Name]]")
@@ -161,13 +121,13 @@ def _register_new(sub: argparse._SubParsersAction, common: argparse.ArgumentPars
 def run_new(args: argparse.Namespace) -> int:
     from . import authoring as au
 
-    root, today = _journal_here(args), _today(args)
+    root, today = _journal_here(args), resolve_today(args)
     name = " ".join(args.name.split())
     if not name:
-        raise _usage("the name is empty")
+        raise UsageError("the name is empty")
     new_id = args.id or au.contact_id(name)
     if not au.valid_id(new_id):
-        raise _usage(f"--id {new_id!r} is not a file name (letters, digits, - and _)")
+        raise UsageError(f"--id {new_id!r} is not a file name (letters, digits, - and _)")
     journal = load_journal(root)
     taken = au.journal_ids(root)
     if new_id.casefold() in taken:
@@ -231,7 +191,7 @@ def _open_editor(path: Path) -> int:
 
 def _register_log(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     kinds = ", ".join(LOG_CLASSES)
-    command = _command(
+    command = add_command(
         sub,
         common,
         "log",
@@ -253,7 +213,7 @@ def run_log(args: argparse.Namespace) -> int:
     day = _log_date(args)
     kind = args.kind.strip().lower()
     if kind not in LOG_CLASSES:
-        raise _usage(f"kind {args.kind!r} is not one of {', '.join(LOG_CLASSES)}")
+        raise UsageError(f"kind {args.kind!r} is not one of {', '.join(LOG_CLASSES)}")
     note = " ".join(args.note).strip()
     path = _contact_path(root, args.contact)
     if isinstance(path, au.Refusal):
@@ -267,11 +227,11 @@ def run_log(args: argparse.Namespace) -> int:
 
 def _log_date(args: argparse.Namespace) -> date:
     if not args.date:
-        return _today(args)
+        return resolve_today(args)
     try:
         return date.fromisoformat(args.date.strip())
     except ValueError as exc:
-        raise _usage(f"--date {args.date!r} is not a date written YYYY-MM-DD") from exc
+        raise UsageError(f"--date {args.date!r} is not a date written YYYY-MM-DD") from exc
 
 
 def _contact_path(root: Path, ref: str) -> Path | au.Refusal:
@@ -322,7 +282,7 @@ files are never modified.
 
 
 def _register_import(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    command = _command(
+    command = add_command(
         sub, common, "import", "bring people in from LinkedIn or vCard", run_import, IMPORT_HELP
     )
     command.add_argument("source", choices=("linkedin", "vcard"), help="the kind of file")
@@ -344,7 +304,9 @@ def run_import(args: argparse.Namespace) -> int:
     journal = load_journal(root)
     _warn_unusable(len(contact_files(root)) - len(journal.contacts))
     folder = _folder(root, args.into).relative_to(root.resolve()).as_posix()
-    where = importing.Destination(folder, frozenset(au.journal_ids(root)), _today(args), tuple(args.tag))
+    where = importing.Destination(
+        folder, frozenset(au.journal_ids(root)), resolve_today(args), tuple(args.tag)
+    )
     outcomes = importing.plan_import(parsed, journal.contacts, where)
     for line in importing.outcome_lines(outcomes, args.file.name, args.dry_run, args.verbose):
         print(line)
@@ -369,7 +331,7 @@ def _read_import(source: str, file: Path) -> importing.Parsed | str:
     try:
         data = file.read_bytes()
     except OSError as exc:
-        raise _usage(f"cannot read {file}: {exc.strerror or exc}") from exc
+        raise UsageError(f"cannot read {file}: {exc.strerror or exc}") from exc
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
@@ -382,7 +344,7 @@ def _read_import(source: str, file: Path) -> importing.Parsed | str:
 
 def _register_export(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     help_text = "write the due items as a calendar (ics), or every contact as vCards or CSV"
-    command = _command(sub, common, "export", help_text, run_export)
+    command = add_command(sub, common, "export", help_text, run_export)
     command.add_argument("format", choices=("ics", "vcard", "csv"))
     command.add_argument("-o", "--output", type=Path, help="write to this file (default: standard output)")
 
@@ -390,7 +352,7 @@ def _register_export(sub: argparse._SubParsersAction, common: argparse.ArgumentP
 def run_export(args: argparse.Namespace) -> int:
     from . import exporting
 
-    network = build_network(load_journal(_journal_here(args)), _today(args))
+    network = build_network(load_journal(_journal_here(args)), resolve_today(args))
     if args.format == "ics":
         data = exporting.due_calendar(network)
     elif args.format == "vcard":

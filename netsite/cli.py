@@ -4,27 +4,28 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import re
 import sys
-from collections.abc import Callable, Iterable, Sequence
-from datetime import date
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from . import __version__, authoring_cli, serve_cli
 from .build import build
+from .cli_support import (
+    EXIT_OK,
+    EXIT_PROBLEMS,
+    EXIT_USAGE,
+    Register,
+    UsageError,
+    add_command,
+    journal_root,
+    resolve_today,
+)
 from .journal import load_journal
 from .model import Network, build_network
 from .problems import Problem, has_errors, sort_problems
 from .views import check_json, due_json, due_lines, report_lines, tree_json, tree_lines
 from .weekly import Week
 from .words import plural
-
-EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
-
-
-class UsageError(Exception):
-    """The command line or its inputs are unusable (exit 2)."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -56,39 +57,6 @@ def make_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _command(
-    sub: argparse._SubParsersAction,
-    common: argparse.ArgumentParser,
-    name: str,
-    help_text: str,
-    run: Callable[[argparse.Namespace], int],
-) -> argparse.ArgumentParser:
-    command = sub.add_parser(name, parents=[common], help=help_text, description=help_text)
-    command.set_defaults(run=run)
-    return command
-
-
-def journal_root(args: argparse.Namespace) -> Path:
-    """Return the journal folder named by --journal, else the current one."""
-    root = (args.journal or Path.cwd()).resolve()
-    if not root.is_dir():
-        raise UsageError(f"journal folder {root} does not exist")
-    return root
-
-
-def resolve_today(args: argparse.Namespace) -> date:
-    """Return --today, else $NETSITE_TODAY, else the local date."""
-    text = getattr(args, "today", None) or os.environ.get("NETSITE_TODAY")
-    if not text:
-        return date.today()
-    try:
-        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text.strip()):
-            raise ValueError(text)
-        return date.fromisoformat(text.strip())
-    except ValueError as exc:
-        raise UsageError(f"today {text!r} is not a date written YYYY-MM-DD") from exc
-
-
 def load_network(args: argparse.Namespace) -> Network:
     """Load the journal and compute the model for the commands that only read."""
     journal = load_journal(journal_root(args))
@@ -111,7 +79,7 @@ def print_json(data: object) -> None:
 
 
 def _register_build(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    command = _command(sub, common, "build", "render the site into output/", run_build)
+    command = add_command(sub, common, "build", "render the site into output/", run_build)
     command.add_argument("--strict", action="store_true", help="fail on any problem")
 
 
@@ -143,7 +111,7 @@ def _problem_summary(problems: list[Problem]) -> str:
 
 
 def _register_check(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    command = _command(sub, common, "check", "validate the journal", run_check)
+    command = add_command(sub, common, "check", "validate the journal", run_check)
     command.add_argument("--json", action="store_true", help="print problems as JSON")
 
 
@@ -163,7 +131,7 @@ def run_check(args: argparse.Namespace) -> int:
 
 
 def _register_due(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    command = _command(sub, common, "due", "what is due: thank-yous, follow-ups, warm leads", run_due)
+    command = add_command(sub, common, "due", "what is due: thank-yous, follow-ups, warm leads", run_due)
     command.add_argument("--json", action="store_true", help="every item as JSON")
     command.add_argument("--all", action="store_true", help="also items more than 14 days away")
 
@@ -178,7 +146,7 @@ def run_due(args: argparse.Namespace) -> int:
 
 
 def _register_report(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    command = _command(sub, common, "report", "the weekly report against the goals", run_report)
+    command = add_command(sub, common, "report", "the weekly report against the goals", run_report)
     command.add_argument("--week", help="ISO week such as 2026-W47 (default: this week)")
     command.add_argument("--json", action="store_true", help="print the report as JSON")
 
@@ -198,7 +166,7 @@ def run_report(args: argparse.Namespace) -> int:
 
 
 def _register_tree(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    command = _command(sub, common, "tree", "the referral forest", run_tree)
+    command = add_command(sub, common, "tree", "the referral forest", run_tree)
     command.add_argument("--json", action="store_true", help="print the forest as JSON")
 
 
@@ -211,7 +179,7 @@ def run_tree(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-COMMANDS: list[Callable[[argparse._SubParsersAction, argparse.ArgumentParser], None]] = [
+COMMANDS: list[Register] = [
     _register_build,
     _register_check,
     _register_due,
