@@ -20,14 +20,18 @@ GOLDEN = Path(__file__).resolve().parent / "golden" / "sample"
 TODAY = date(2026, 11, 25)
 
 
+SUFFIX = ".golden"  # stored pages are data, not source: code tools (linters, duplicates) skip them
+
+
 def stored_tree() -> dict[str, bytes]:
-    return {p.relative_to(GOLDEN).as_posix(): p.read_bytes() for p in GOLDEN.rglob("*") if p.is_file()}
+    found = GOLDEN.rglob(f"*{SUFFIX}")
+    return {p.relative_to(GOLDEN).as_posix().removesuffix(SUFFIX): p.read_bytes() for p in found}
 
 
 def refresh(files: dict[str, bytes]) -> None:
     shutil.rmtree(GOLDEN, ignore_errors=True)
     for rel, data in files.items():
-        target = GOLDEN / rel
+        target = GOLDEN / f"{rel}{SUFFIX}"
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
 
