@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import stat
 import sys
 from datetime import date
@@ -11,35 +10,17 @@ from pathlib import Path
 
 import pytest
 import yaml
+from helpers import journal_copy, run
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from netsite import authoring as au
 from netsite import frontmatter_yaml as fm
-from netsite.cli import main
 from netsite.contact import parse_contact
 from netsite.journal import load_journal
 
 FIXTURES = Path(__file__).parent / "fixtures" / "interchange"
 DAY = date(2026, 11, 25)
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: object) -> tuple[int, str, str]:
-    """Run netsite in-process; return exit code, stdout and stderr."""
-    capsys.readouterr()
-    try:
-        code = main([str(a) for a in args])
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else 1
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def journal_copy(tmp_path: Path) -> Path:
-    """Copy the hand-written fixture journal (comments, odd quoting, no final newline)."""
-    root = tmp_path / "journal"
-    shutil.copytree(FIXTURES / "journal", root)
-    return root
 
 
 def inserted(before: str, after: str) -> list[str]:

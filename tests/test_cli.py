@@ -13,26 +13,13 @@ from typing import Any
 
 import pytest
 import yaml
+from helpers import REPORT_KEYS
 
 MakeJournal = Callable[..., Path]
 RunCli = Callable[..., Any]  # conftest.run_cli: returns a CliResult with code, out, err and json()
 SAMPLE_TODAY = "2026-11-25"
 
 DUE_KEYS = {"contact", "name", "kind", "due", "overdue_days"}
-REPORT_KEYS = {
-    "week",
-    "start",
-    "end",
-    "new_contacts",
-    "reached",
-    "conversations",
-    "referrals",
-    "referrals_per_conversation",
-    "thanks_sent",
-    "updates_sent",
-    "network_size",
-    "goals",
-}
 GOAL_KEYS = {"new_contacts", "conversations", "referrals_per_conversation", "network_size", "network_weeks"}
 
 

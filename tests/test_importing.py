@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import hashlib
-import shutil
 from datetime import date
 from pathlib import Path
 
 import pytest
+from helpers import journal_copy, run
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from netsite import importing as im
-from netsite.cli import main
 from netsite.contact import parse_contact
 from netsite.journal import load_journal
 
@@ -20,23 +19,6 @@ FIXTURES = Path(__file__).parent / "fixtures" / "interchange"
 LINKEDIN = FIXTURES / "linkedin"
 VCARD = FIXTURES / "vcard"
 DAY = date(2026, 11, 25)
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: object) -> tuple[int, str, str]:
-    """Run netsite in-process; return exit code, stdout and stderr."""
-    capsys.readouterr()
-    try:
-        code = main([str(a) for a in args])
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else 1
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def journal_copy(tmp_path: Path) -> Path:
-    root = tmp_path / "journal"
-    shutil.copytree(FIXTURES / "journal", root)
-    return root
 
 
 def digests(root: Path) -> dict[str, str]:

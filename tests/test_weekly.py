@@ -7,6 +7,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from helpers import REPORT_KEYS
 
 from netsite.journal import load_journal
 from netsite.model import Network, build_network
@@ -14,20 +15,6 @@ from netsite.views import report_lines
 from netsite.weekly import Week, weeks_between
 
 MakeJournal = Callable[..., Path]
-REPORT_KEYS = {
-    "week",
-    "start",
-    "end",
-    "new_contacts",
-    "reached",
-    "conversations",
-    "referrals",
-    "referrals_per_conversation",
-    "thanks_sent",
-    "updates_sent",
-    "network_size",
-    "goals",
-}
 
 
 def f(name: str, *lines: str) -> str:
