@@ -24,7 +24,7 @@ from .layout import template_dirs
 from .model import Network
 from .notes import NotesRenderer
 from .views import preorder
-from .weekly import Week
+from .weekly import Week, WeekReport
 from .words import plural
 
 Resolve = Callable[[str], tuple[str, str] | None]
@@ -202,7 +202,8 @@ def pages(network: Network, notes: Notes | None = None) -> Iterator[Page]:
             "previous": reports[i - 1].week if i > 0 else None,
             "next": reports[i + 1].week if i + 1 < len(reports) else None,
         }
-        yield Page(f"weeks/{report.week.label}.html", "week.html", {"report": report, **neighbours})
+        lazy = partial(_week_context, network, report)
+        yield Page(f"weeks/{report.week.label}.html", "week.html", {"report": report, **neighbours}, lazy)
     yield Page("companies/index.html", "companies.html", {"groups": network.companies})
     for group in network.companies:
         lazy = partial(_company_context, network, group)
@@ -265,6 +266,18 @@ def _dashboard(network: Network, reports: list[Any]) -> dict[str, Any]:
         "recent": recent,
         "growth": growth,
     }
+
+
+def _week_context(network: Network, report: WeekReport) -> dict[str, Any]:
+    """List the week's interactions by date (a template loop doing this was quadratic)."""
+    start, end = report.week.start, report.week.end
+    rows = [
+        (entry, network.contacts[cid])
+        for cid in report.reached
+        for entry in network.contacts[cid].log
+        if start <= entry.date <= end
+    ]
+    return {"interactions": sorted(rows, key=lambda row: row[0].date)}
 
 
 def _contacts_list(facts: SiteFacts) -> dict[str, Any]:
