@@ -66,13 +66,11 @@ class Builder:
         self.jobs = jobs or cpu_count()
         self.cache, self.held = _warm_start(root)  # held: page path -> keys and bytes of the last render
 
-    def build(
-        self, today: date, strict: bool = False, write: bool = True, changed: set[Path] | None = None
-    ) -> BuildResult:
+    def build(self, today: date, strict: bool = False, write: bool = True) -> BuildResult:
         """Render the journal and (when write) swap the result into output/.
 
-        changed, the files known to have changed, is accepted as a hint; it is not needed, since
-        every input file's size and times are checked anyway (about 30 ms for 10,000 contacts).
+        No hint of which files changed is needed: every input file's size and times are checked
+        anyway (about 30 ms for 10,000 contacts).
         """
         if write:
             return _build(self.root, today, strict, self.cache, self.jobs)

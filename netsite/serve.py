@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import html
-import inspect
 import ipaddress
 import json
 import mimetypes
@@ -476,18 +475,12 @@ class JournalBuild:
         self.root = root
         self.today = today
         self.builder = Builder(root)
-        self.takes_hint = "changed" in inspect.signature(self.builder.build).parameters
         self.last_today: date | None = None
 
     def render(self, changes: Changes) -> BuildResult:
-        """Render in memory; tell the builder which paths changed when it can use that."""
-        today = self.today()
-        everything = changes.full or today != self.last_today
-        self.last_today = today
-        if not self.takes_hint:
-            return self.builder.build(today, write=False)
-        hint = None if everything else set(changes.paths)
-        return self.builder.build(today, write=False, changed=hint)  # type: ignore[call-arg]
+        """Render in memory (the builder finds what changed by itself; changes only name it)."""
+        self.last_today = today = self.today()
+        return self.builder.build(today, write=False)
 
     def write(self, result: BuildResult) -> str | None:
         """Write output/ as `netsite build` does; return why not, if it could not."""
