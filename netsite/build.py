@@ -20,6 +20,7 @@ from typing import Any
 from . import cache as caching
 from .cache import BuildCache, Stamp
 from .config import CONFIG_NAME
+from .digests import digest
 from .journal import CONTACTS_DIR, ParseCache, contact_names, load_journal, relative_path
 from .layout import TEMPLATES_DIR, default_templates, template_dirs
 from .model import Network, build_network
@@ -92,7 +93,7 @@ def _warm_start(root: Path) -> tuple[BuildCache, dict[str, tuple[str, str, bytes
             data = (root / OUTPUT_DIR / path).read_bytes()
         except OSError:
             continue
-        if caching.digest(data) == sum_:
+        if digest(data) == sum_:
             held[path] = (coarse, fine, data)
     return store, held
 
@@ -287,7 +288,7 @@ def _put_assets(
     """Stage the assets that changed; record every asset's digest."""
     written = set()
     for path, data in assets.items():
-        digests[path] = caching.digest(data)
+        digests[path] = digest(data)
         if old.get(path) != digests[path] or path not in there:
             staging.put(path, data)
             written.add(path)
@@ -317,7 +318,7 @@ def _render_into(
                 rows.append((page.path, entry[2], False, *keys))
                 continue
             data = plan.site.render(page)
-            sum_ = caching.digest(data)
+            sum_ = digest(data)
             changed = old.get(page.path) != sum_ or page.path not in there
             if changed:
                 staging.put(page.path, data)
@@ -431,7 +432,7 @@ def _inputs_key(root: Path, today: date, strict: bool, version: str) -> str | No
         if not caching.settled(key, now):
             return None
         seen.append((rel, key))
-    return caching.digest(repr(seen).encode("utf-8", "surrogatepass"))
+    return digest(repr(seen).encode("utf-8", "surrogatepass"))
 
 
 def _input_files(root: Path) -> list[str]:
@@ -451,7 +452,7 @@ def _stamp(root: Path, inputs: str | None, result: BuildResult) -> Stamp | None:
         output = caching.stat_key(os.stat(root / OUTPUT_DIR / MANIFEST))
     except OSError:
         return None
-    key = caching.digest(repr((inputs, output)).encode())
+    key = digest(repr((inputs, output)).encode())
     return Stamp(key, tuple(result.problems), result.contacts, tuple(result.files))
 
 
@@ -465,7 +466,7 @@ def _unchanged(root: Path, inputs: str | None) -> BuildResult | None:
         output = caching.stat_key(os.stat(out / MANIFEST))
     except OSError:
         return None
-    if stamp is None or stamp.key != caching.digest(repr((inputs, output)).encode()):
+    if stamp is None or stamp.key != digest(repr((inputs, output)).encode()):
         return None
     if not _all_there(out, stamp.paths):
         return None

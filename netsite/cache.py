@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
+from .digests import digest
 from .journal import ParseResult, parse_bytes
 from .problems import Problem
 
@@ -41,11 +42,6 @@ SETTLED_NS = 2_000_000_000  # a file this much older than the moment it was read
 
 StatKey = tuple[int, int, int, int]  # size, mtime_ns, ctime_ns, inode
 Parse = Callable[[list[tuple[str, str, bytes]]], list[ParseResult]]
-
-
-def digest(data: bytes) -> str:
-    """Return a short content digest."""
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
 def stat_key(st: os.stat_result) -> StatKey:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import errno
-import hashlib
 import os
 from collections import defaultdict
 from collections.abc import Callable, MutableMapping
@@ -12,6 +11,7 @@ from pathlib import Path
 
 from .config import CONFIG_NAME, Config, parse_config
 from .contact import Contact, parse_contact
+from .digests import digest
 from .problems import Problem, sort_problems
 
 CONTACTS_DIR = "contacts"
@@ -123,7 +123,7 @@ def _parse_file(file: Path, rel: str, cache: ParseCache | None) -> ParseResult:
         return None, (Problem(rel, None, "error", f"cannot read: {exc.strerror}"),)
     if cache is None:
         return parse_bytes(file.stem, rel, data)
-    key = (rel, hashlib.blake2b(data, digest_size=16).hexdigest())
+    key = (rel, digest(data))
     if key not in cache:
         cache[key] = parse_bytes(file.stem, rel, data)
     return cache[key]

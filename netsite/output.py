@@ -9,13 +9,14 @@ nothing at all is written.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from .digests import digest
 
 MANIFEST = ".netsite-manifest.json"
 
@@ -29,11 +30,6 @@ class WriteStats:
     written: int
     unchanged: int
     removed: int
-
-
-def digest(data: bytes) -> str:
-    """Return a short content digest."""
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
 def write_site(out: Path, files: Mapping[str, bytes]) -> WriteStats:

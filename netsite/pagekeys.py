@@ -27,10 +27,10 @@ cached and uncached builds across many kinds of edits to catch a key that misses
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping
 from typing import Any
 
+from .digests import digest
 from .model import Network
 from .notes import CachedNotes
 from .site import Page, SiteFacts
@@ -157,4 +157,4 @@ def _due(item: Any) -> tuple[Any, ...]:
 
 
 def _digest(value: object) -> str:
-    return hashlib.blake2b(repr(value).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+    return digest(repr(value).encode("utf-8", "surrogatepass"))
