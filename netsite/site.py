@@ -10,7 +10,6 @@ from datetime import date
 from functools import cached_property, partial
 from pathlib import Path
 from typing import Any, Protocol
-from urllib.parse import quote
 
 import jinja2
 from markupsafe import Markup
@@ -19,6 +18,7 @@ from .contact import LOG_CLASSES, Contact, is_web_url
 from .due import DueItem
 from .exporting import due_calendar
 from .forest import Resolver
+from .fragments import Fragments, contact_url
 from .groups import Group
 from .layout import template_dirs
 from .model import Network
@@ -100,21 +100,23 @@ class SiteRenderer:
     def __init__(self, network: Network, root: Path, compiled: Path | None = None) -> None:
         self.dirs = template_dirs(root)
         self.env = make_environment(self.dirs, compiled)
+        self.network = network
         self.common = _common_context(network)
         self.assets = assets(self.dirs)
+        self.fragments: dict[str, dict[str, object]] = {}  # root -> fragment functions
 
     def render(self, page: Page) -> bytes:
         """Return the bytes of one page."""
         if page.make is not None:
             return page.make()
-        return _render_page(self.env, page, self.common)
+        root = "../" * page.path.count("/")
+        if root not in self.fragments:
+            self.fragments[root] = Fragments(self.network, root).functions()
+        return _render_page(self.env, page, {**self.common, **self.fragments[root], "root": root})
 
 
 def _render_page(env: jinja2.Environment, page: Page, common: dict[str, Any]) -> bytes:
-    depth = page.path.count("/")
-    root = "../" * depth
-    context = {**common, **page.context, "root": root, "page_path": page.path}
-    context["url"] = lambda target: root + target
+    context = {**common, **page.context, "page_path": page.path}
     try:
         if page.lazy is not None:
             context.update(page.lazy())
@@ -160,10 +162,6 @@ def assets(dirs: list[Path]) -> dict[str, bytes]:
 def _common_context(network: Network) -> dict[str, Any]:
     """Values every page may use."""
     contacts = network.contacts
-
-    def contact_url(contact_id: str) -> str:
-        return f"contacts/{quote(contact_id)}.html"
-
     return {
         "network": network,
         "site": network.config.site,
