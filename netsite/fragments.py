@@ -14,7 +14,9 @@ from urllib.parse import quote
 from markupsafe import Markup
 
 from .contact import Contact
+from .due import DueItem
 from .model import Network
+from .words import plural
 
 _PERSON = Markup('<a href="%s">%s</a>')
 _STATUS = Markup('<span class="badge status-%s">%s</span>')
@@ -27,6 +29,25 @@ def contact_url(contact_id: str) -> str:
     return f"contacts/{quote(contact_id)}.html"
 
 
+def due_when(item: DueItem) -> Markup:
+    """Say when a due item is due: `3 days overdue`, `today`, `in 2 days`."""
+    days = item.overdue_days
+    if days > 0:
+        return Markup('<span class="late">%s overdue</span>') % plural(days, "day")
+    if days == 0:
+        return Markup('<span class="today">today</span>')
+    return Markup('<span class="soon">in %s</span>') % plural(-days, "day")
+
+
+def due_label(item: DueItem) -> str:
+    """Say what a due item asks for."""
+    if item.kind == "thank-you":
+        return "Send a thank-you"
+    if item.kind == "follow-up":
+        return "Follow up"
+    return "Reach out (warm lead)" if item.warm else "Reach out (cold)"
+
+
 class Fragments:
     """The repeated fragments of pages whose links start with root (`""`, `"../"`, …)."""
 
@@ -34,6 +55,7 @@ class Fragments:
         self.network, self.root = network, root
         self._people: dict[str, Markup] = {}
         self._badges: dict[str, Markup] = {}
+        self._chains: dict[tuple[str, ...], Markup] = {}
 
     def url(self, target: str) -> str:
         """Return the link to a path given from the site root."""
@@ -59,9 +81,12 @@ class Fragments:
 
     def chain_path(self, chain: Sequence[Contact]) -> Markup:
         """Return `me → A → B`, each a link."""
-        return Markup('<span class="chain">me%s</span>') % Markup("").join(
-            _ARROW + self.person(c) for c in chain
-        )
+        key = tuple(c.id for c in chain)
+        html = self._chains.get(key)
+        if html is None:
+            links = Markup("").join(_ARROW + self.person(c) for c in chain)
+            html = self._chains[key] = Markup('<span class="chain">me%s</span>') % links
+        return html
 
     def functions(self) -> dict[str, object]:
         """Return the fragments by the names templates call them."""
@@ -70,4 +95,6 @@ class Fragments:
             "person": self.person,
             "status_badge": self.status_badge,
             "chain_path": self.chain_path,
+            "due_when": due_when,
+            "due_label": due_label,
         }

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, MutableMapping
 from dataclasses import dataclass
 from datetime import date
-from functools import cached_property, partial
+from functools import cached_property, lru_cache, partial
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -32,6 +32,20 @@ TEMPLATE_SUFFIX = ".html"
 CALENDAR = "follow-ups.ics"
 DASHBOARD_DUE = 25  # the most overdue items on the dashboard; the Due page lists them all
 ASSETS_DIR = "assets"
+# The site's sections, for the navigation bar: (page, label, the first part of its pages' paths).
+SECTIONS = tuple(
+    (path, label, path.split("/")[0])
+    for path, label in [
+        ("index.html", "Dashboard"),
+        ("due.html", "Due"),
+        ("contacts/index.html", "Contacts"),
+        ("tree.html", "Referral tree"),
+        ("weeks/index.html", "Weeks"),
+        ("companies/index.html", "Companies"),
+        ("tags/index.html", "Tags"),
+        ("problems.html", "Problems"),
+    ]
+)
 
 
 class Notes(Protocol):
@@ -55,13 +69,13 @@ class Page:
     make: Callable[[], bytes] | None = None  # for a file that is not a template page
 
 
-def make_environment(dirs: list[Path], compiled: Path | None = None) -> jinja2.Environment:
-    """Make the Jinja environment: autoescaped, strict about undefined names.
+def make_environment(dirs: list[Path], bytecode: jinja2.BytecodeCache | None = None) -> jinja2.Environment:
+    """Make a Jinja environment: autoescaped, strict about undefined names.
 
     An environment serves one build, so templates are not checked for changes while it lives;
-    compiled, if given, is a folder where compiled templates are kept between builds.
+    bytecode, if given, keeps compiled templates (between builds, or between environments).
     """
-    env = jinja2.Environment(
+    env = _Environment(
         loader=jinja2.FileSystemLoader([str(d) for d in dirs]),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
@@ -69,7 +83,7 @@ def make_environment(dirs: list[Path], compiled: Path | None = None) -> jinja2.E
         lstrip_blocks=True,
         keep_trailing_newline=True,
         auto_reload=False,
-        bytecode_cache=jinja2.FileSystemBytecodeCache(str(compiled)) if compiled else None,
+        bytecode_cache=bytecode,
     )
     env.filters["day"] = format_day
     env.filters["plural"] = plural
@@ -77,6 +91,31 @@ def make_environment(dirs: list[Path], compiled: Path | None = None) -> jinja2.E
     return env
 
 
+class _Environment(jinja2.Environment):
+    def make_globals(self, d: MutableMapping[str, Any] | None) -> MutableMapping[str, Any]:
+        """Give each template a plain dict of globals, not a ChainMap over the environment's.
+
+        Jinja copies and compares a template's globals on every render and import, which is slow
+        through a ChainMap. Globals are set once, before any template is loaded, so a copy is safe.
+        """
+        return {**self.globals, **(d or {})}
+
+
+class MemoryBytecode(jinja2.BytecodeCache):
+    """Compiled templates kept in memory, so that each environment of a build compiles a template once."""
+
+    def __init__(self) -> None:
+        self.store: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        if bucket.key in self.store:
+            bucket.bytecode_from_string(self.store[bucket.key])
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self.store[bucket.key] = bucket.bytecode_to_string()
+
+
+@lru_cache(maxsize=4096)  # a site shows the same few hundred days again and again
 def format_day(value: date | None, style: str = "short") -> str:
     """Format a date for people: `Mon 23 Nov 2026` (long) or `23 Nov` (short)."""
     if value is None:
@@ -95,28 +134,38 @@ def render_site(network: Network, root: Path) -> dict[str, bytes]:
 
 
 class SiteRenderer:
-    """What rendering any page needs: the Jinja environment, the common context and the assets."""
+    """What rendering any page needs: the Jinja environments, the common context and the assets.
+
+    Links are relative, so pages at each folder depth get their own environment, whose globals are
+    the values every page may use, with links from that depth. Being globals, they need not be
+    copied into every page's context, and macros imported without context can use them.
+    """
 
     def __init__(self, network: Network, root: Path, compiled: Path | None = None) -> None:
         self.dirs = template_dirs(root)
-        self.env = make_environment(self.dirs, compiled)
         self.network = network
         self.common = _common_context(network)
         self.assets = assets(self.dirs)
-        self.fragments: dict[str, dict[str, object]] = {}  # root -> fragment functions
+        self.bytecode = jinja2.FileSystemBytecodeCache(str(compiled)) if compiled else MemoryBytecode()
+        self.envs: dict[str, jinja2.Environment] = {}
 
     def render(self, page: Page) -> bytes:
         """Return the bytes of one page."""
         if page.make is not None:
             return page.make()
-        root = "../" * page.path.count("/")
-        if root not in self.fragments:
-            self.fragments[root] = Fragments(self.network, root).functions()
-        return _render_page(self.env, page, {**self.common, **self.fragments[root], "root": root})
+        return _render_page(self.env("../" * page.path.count("/")), page)
+
+    def env(self, root: str) -> jinja2.Environment:
+        """Return the environment of pages whose links to the site root start with root."""
+        env = self.envs.get(root)
+        if env is None:
+            env = self.envs[root] = make_environment(self.dirs, self.bytecode)
+            env.globals.update(self.common, root=root, **Fragments(self.network, root).functions())
+        return env
 
 
-def _render_page(env: jinja2.Environment, page: Page, common: dict[str, Any]) -> bytes:
-    context = {**common, **page.context, "page_path": page.path}
+def _render_page(env: jinja2.Environment, page: Page) -> bytes:
+    context = {**page.context, "page_path": page.path, "section": page.path.split("/")[0]}
     try:
         if page.lazy is not None:
             context.update(page.lazy())
@@ -169,6 +218,7 @@ def _common_context(network: Network) -> dict[str, Any]:
         "today": network.today,
         "contacts": contacts,
         "contact_url": contact_url,
+        "sections": SECTIONS,
         "log_classes": LOG_CLASSES,
         "problem_count": len(network.problems),
         "error_count": sum(p.severity == "error" for p in network.problems),

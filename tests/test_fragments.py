@@ -1,0 +1,75 @@
+"""The HTML fragments pages repeat: escaped, linked from the right depth, and the same when memoised."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from conftest import write_journal
+
+from netsite.due import DueItem
+from netsite.fragments import Fragments, due_label, due_when
+from netsite.journal import load_journal
+from netsite.model import Network, build_network
+
+TODAY = date(2026, 11, 25)
+
+
+HOSTILE = {
+    "a.md": '---\nname: "<b>Ann</b> & Co"\nlog:\n  - 2026-11-20 call\n---\n',
+    "b.md": "---\nname: Bob\nreferred_by: a\nlog:\n  - 2026-01-02 email\n---\n",
+}
+
+
+def _network(root: Path) -> Network:
+    write_journal(root, HOSTILE)
+    return build_network(load_journal(root), TODAY)
+
+
+def test_person_links_escape_names_and_follow_the_folder_depth(tmp_path: Path) -> None:
+    network = _network(tmp_path)
+    ann = network.contacts["a"]
+    top, nested = Fragments(network, ""), Fragments(network, "../")
+    assert top.person(ann) == '<a href="contacts/a.html">&lt;b&gt;Ann&lt;/b&gt; &amp; Co</a>'
+    assert nested.person(ann) == '<a href="../contacts/a.html">&lt;b&gt;Ann&lt;/b&gt; &amp; Co</a>'
+
+
+def test_memoised_fragments_equal_fresh_ones(tmp_path: Path) -> None:
+    network = _network(tmp_path)
+    chain = [network.contacts["a"], network.contacts["b"]]
+    used = Fragments(network, "../")
+    first = (used.person(chain[1]), used.status_badge("b"), used.chain_path(chain))
+    again = (used.person(chain[1]), used.status_badge("b"), used.chain_path(chain))
+    fresh = Fragments(network, "../")
+    assert first == again == (fresh.person(chain[1]), fresh.status_badge("b"), fresh.chain_path(chain))
+    assert fresh.chain_path(chain[:1]) != first[2]  # a shorter chain is not taken from the memo
+
+
+def test_chain_path_links_every_step(tmp_path: Path) -> None:
+    network = _network(tmp_path)
+    html = Fragments(network, "").chain_path([network.contacts["a"], network.contacts["b"]])
+    assert html.startswith('<span class="chain">me <span class="arrow" aria-hidden="true">→</span> ')
+    assert html.count("<a href=") == 2 and html.endswith('<a href="contacts/b.html">Bob</a></span>')
+
+
+def test_status_badge_says_when_a_contact_is_going_cold(tmp_path: Path) -> None:
+    network = _network(tmp_path)
+    fragments = Fragments(network, "")
+    assert "going cold" not in fragments.status_badge("a")
+    assert fragments.status_badge("b").startswith('<span class="badge status-')
+    assert "going cold" in fragments.status_badge("b")  # nothing since January
+
+
+def test_due_wording() -> None:
+    def item(kind: str, days: int, warm: bool | None = None) -> DueItem:
+        return DueItem("a", "A", kind, TODAY, days, warm)
+
+    assert due_when(item("follow-up", 3)) == '<span class="late">3 days overdue</span>'
+    assert due_when(item("follow-up", 0)) == '<span class="today">today</span>'
+    assert due_when(item("follow-up", -1)) == '<span class="soon">in 1 day</span>'
+    assert [due_label(item(k, 0, w)) for k, w in [("thank-you", None), ("follow-up", None)]] == [
+        "Send a thank-you",
+        "Follow up",
+    ]
+    assert due_label(item("reach-out", 0, True)) == "Reach out (warm lead)"
+    assert due_label(item("reach-out", 0, False)) == "Reach out (cold)"
