@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, MutableMapping
+from functools import cache
 from urllib.parse import quote
 
 import markdown
@@ -103,13 +104,21 @@ _TRIGGERS: dict[str, tuple[tuple[str, ...], ...]] = {
 }
 
 
+_PARTS = tuple(sorted({part for groups in _TRIGGERS.values() for group in groups for part in group}))
+
+
 def _absent_patterns(text: str) -> frozenset[str]:
     """Name the inline patterns that cannot match in text."""
     padded = text + "\n"
+    return _absent_given(frozenset(part for part in _PARTS if part in padded))
+
+
+@cache  # at most 2 ** len(_PARTS) answers, and notes share a handful
+def _absent_given(present: frozenset[str]) -> frozenset[str]:
     return frozenset(
         name
         for name, groups in _TRIGGERS.items()
-        if not any(all(part in padded for part in group) for group in groups)
+        if not any(all(part in present for part in group) for group in groups)
     )
 
 
