@@ -11,17 +11,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from urllib.parse import quote
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from .contact import Contact
 from .due import DueItem
 from .model import Network
 from .words import plural
 
-_PERSON = Markup('<a href="%s">%s</a>')
-_STATUS = Markup('<span class="badge status-%s">%s</span>')
-_STALE = Markup(' <span class="badge stale" title="no interaction for over %s days">going cold</span>')
-_ARROW = Markup(' <span class="arrow" aria-hidden="true">→</span> ')
+_STALE = ' <span class="badge stale" title="no interaction for over {} days">going cold</span>'
+MEMO_DEPTH = 32  # longer referral chains are rare: built each time, not kept
+_ARROW = ' <span class="arrow" aria-hidden="true">→</span> '
 
 
 def contact_url(contact_id: str) -> str:
@@ -49,13 +48,17 @@ def due_label(item: DueItem) -> str:
 
 
 class Fragments:
-    """The repeated fragments of pages whose links start with root (`""`, `"../"`, …)."""
+    """The repeated fragments of pages whose links start with root (`""`, `"../"`, …).
+
+    They are built as plain strings (Markup's operators escape and check every piece) and marked
+    safe once; every value in them is escaped.
+    """
 
     def __init__(self, network: Network, root: str) -> None:
         self.network, self.root = network, root
         self._people: dict[str, Markup] = {}
         self._badges: dict[str, Markup] = {}
-        self._chains: dict[tuple[str, ...], Markup] = {}
+        self._chains: dict[tuple[str, ...], str] = {(): ""}  # ids -> the links after "me"
 
     def url(self, target: str) -> str:
         """Return the link to a path given from the site root."""
@@ -65,28 +68,37 @@ class Fragments:
         """Return a link to the contact's page, named."""
         html = self._people.get(contact.id)
         if html is None:
-            html = self._people[contact.id] = _PERSON % (self.root + contact_url(contact.id), contact.name)
+            href = escape(self.root + contact_url(contact.id))
+            html = self._people[contact.id] = Markup(f'<a href="{href}">{escape(contact.name)}</a>')
         return html
 
     def status_badge(self, contact_id: str) -> Markup:
         """Return the contact's status badge, and a 'going cold' one when it applies."""
         html = self._badges.get(contact_id)
         if html is None:
-            status = self.network.status[contact_id]
-            html = _STATUS % (status, status)
+            status = escape(self.network.status[contact_id])
+            text = f'<span class="badge status-{status}">{status}</span>'
             if self.network.is_stale(contact_id):
-                html += _STALE % self.network.config.rules.stale_days
-            self._badges[contact_id] = html
+                text += _STALE.format(escape(self.network.config.rules.stale_days))
+            html = self._badges[contact_id] = Markup(text)
         return html
 
     def chain_path(self, chain: Sequence[Contact]) -> Markup:
         """Return `me → A → B`, each a link."""
-        key = tuple(c.id for c in chain)
-        html = self._chains.get(key)
-        if html is None:
-            links = Markup("").join(_ARROW + self.person(c) for c in chain)
-            html = self._chains[key] = Markup('<span class="chain">me%s</span>') % links
-        return html
+        return Markup(f'<span class="chain">me{self._links(chain)}</span>')
+
+    def _links(self, chain: Sequence[Contact]) -> str:
+        """Return the arrows and links of a chain, reusing those of its first steps when known."""
+        ids = tuple(c.id for c in chain)
+        links = self._chains.get(ids)
+        if links is None:
+            start = self._chains.get(ids[:-1])
+            if start is None:
+                start = "".join(f"{_ARROW}{self.person(c)}" for c in chain[:-1])
+            links = f"{start}{_ARROW}{self.person(chain[-1])}"  # not +: Markup would escape the arrow
+            if len(ids) <= MEMO_DEPTH:
+                self._chains[ids] = links
+        return links
 
     def functions(self) -> dict[str, object]:
         """Return the fragments by the names templates call them."""

@@ -115,8 +115,7 @@ class Staging:
         if parent not in self.made:
             os.makedirs(parent, exist_ok=True)
             self.made.add(parent)
-        with open(target, "wb") as handle:
-            handle.write(data)
+        _write_file(target, data)
 
     def commit(self, old: Mapping[str, str], new: Mapping[str, str], written: set[str]) -> WriteStats:
         """Link every file not written from the old site, record the manifest and swap the folders in."""
@@ -144,6 +143,17 @@ class Staging:
             os.link(source, target)
         except OSError:
             shutil.copyfile(source, target)
+
+
+def _write_file(path: str, data: bytes) -> None:
+    """Create a file with data: three system calls, where Python's open() makes six."""
+    handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0), 0o666)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(handle, view) :]
+    finally:
+        os.close(handle)
 
 
 def _cleared_sibling(out: Path, role: str) -> Path:

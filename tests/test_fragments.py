@@ -73,3 +73,18 @@ def test_due_wording() -> None:
     ]
     assert due_label(item("reach-out", 0, True)) == "Reach out (warm lead)"
     assert due_label(item("reach-out", 0, False)) == "Reach out (cold)"
+
+
+def test_long_chains_are_built_whole_without_being_kept(tmp_path: Path) -> None:
+    from netsite.fragments import MEMO_DEPTH
+
+    count = MEMO_DEPTH + 5
+    files = {f"p{i}.md": f"---\nname: P{i}\nreferred_by: p{i - 1}\n---\n" for i in range(1, count)}
+    write_journal(tmp_path, {"p0.md": "---\nname: P0\n---\n", **files})
+    network = build_network(load_journal(tmp_path), TODAY)
+    chain = [network.contacts[f"p{i}"] for i in range(count)]
+    fragments = Fragments(network, "")
+    html = fragments.chain_path(chain)
+    assert html.count("<a href=") == count and html.count('class="arrow"') == count
+    assert html == fragments.chain_path(chain) == Fragments(network, "").chain_path(chain)
+    assert len(fragments._chains) == 1  # only the empty chain: this one was too long to keep
