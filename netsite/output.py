@@ -79,13 +79,20 @@ def check_paths(paths: Mapping[str, object] | list[str]) -> None:
 
 
 def present_files(out: Path) -> set[str]:
-    """List every regular file under out (relative posix paths), one directory listing per folder."""
+    """List every regular file under out (relative posix paths), from one directory listing per folder."""
     found: set[str] = set()
-    for folder, _, names in os.walk(out):
-        prefix = os.path.relpath(folder, out).replace(os.sep, "/")
-        for name in names:
-            if os.path.isfile(os.path.join(folder, name)):
-                found.add(name if prefix == "." else f"{prefix}/{name}")
+    folders = [("", os.fspath(out))]
+    while folders:
+        prefix, folder = folders.pop()
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.is_file(follow_symlinks=False):
+                found.add(prefix + entry.name)
+            elif entry.is_dir(follow_symlinks=False):
+                folders.append((f"{prefix}{entry.name}/", entry.path))
     return found
 
 

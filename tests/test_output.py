@@ -187,3 +187,14 @@ def test_build_without_its_cache_still_rewrites_nothing_unchanged(tmp_path: Path
     again = build(tmp_path, date(2026, 11, 25))
     assert again.ok and again.stats is not None and again.stats.written == 0
     assert identity(tmp_path / "output") == before
+
+
+def test_present_files_lists_regular_files_only(tmp_path: Path) -> None:
+    out = tmp_path / "output"
+    write_site(out, SITE)
+    (out / "contacts" / "deep").mkdir()
+    (out / "contacts" / "deep" / "c.html").write_bytes(b"c")
+    (out / "link.html").symlink_to(out / "index.html")
+    (out / "linked-folder").symlink_to(out / "contacts", target_is_directory=True)
+    assert output.present_files(out) == {*SITE, MANIFEST, "contacts/deep/c.html"}
+    assert output.present_files(tmp_path / "missing") == set()
