@@ -50,6 +50,11 @@ class Network:
         # A typo such as 0202-11-06 must not make a hundred thousand pages.
         return weeks_between(start, self.today)[-MAX_WEEKS:]
 
+    @cached_property
+    def week_reports(self) -> list[WeekReport]:
+        """Return the weekly report of every week in weeks (computed once, when first asked for)."""
+        return self.reports(self.weeks)
+
     def reports(self, weeks: list[Week]) -> list[WeekReport]:
         """Return the weekly report for each week."""
         referred = {cid for cid, up in self.forest.referrer.items() if up is not None}

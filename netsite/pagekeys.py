@@ -71,6 +71,7 @@ class PageKeys:
     def __init__(self, network: Network, files: Mapping[str, tuple[str, str]], templates: str) -> None:
         self.network, self.files, self.facts = network, files, SiteFacts(network)
         self.chains: dict[str, tuple[tuple[str, str], ...]] = {}
+        self.reports: dict[Any, Any] | None = None  # week -> its report, made when first needed
         self.top = global_key(network, templates)
         fronts = sorted((rel, front) for rel, (_, front) in files.items())
         self.shared = _digest((self.top, fronts, network.problems))
@@ -95,6 +96,12 @@ class PageKeys:
         if maker is not None:
             return _digest((self.top, maker(page.context)))
         return self.top if page.template == "404.html" else self.shared
+
+    def report(self, week: Any) -> Any:
+        """Return the report of a week."""
+        if self.reports is None:
+            self.reports = {r.week: r for r in self.network.week_reports}
+        return self.reports[week]
 
     def badge(self, cid: str) -> tuple[str, bool]:
         return self.network.status[cid], self.network.is_stale(cid)
@@ -136,7 +143,7 @@ class PageKeys:
         return (group, [(*self.person(m), contacts[m].company, *self.badge(m)) for m in group.members])
 
     def _week(self, context: dict[str, Any]) -> tuple[Any, ...]:
-        report, contacts = context["report"], self.network.contacts
+        report, contacts = self.report(context["week"]), self.network.contacts
         start, end = report.week.start, report.week.end
         referrer = self.network.forest.referrer
         new = [

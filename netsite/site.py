@@ -24,7 +24,7 @@ from .layout import template_dirs
 from .model import Network
 from .notes import NotesRenderer
 from .views import preorder
-from .weekly import Week, WeekReport
+from .weekly import Week
 from .words import plural
 
 Resolve = Callable[[str], tuple[str, str] | None]
@@ -235,23 +235,23 @@ def pages(network: Network, notes: Notes | None = None) -> Iterator[Page]:
 
     Contexts that take time to compute are lazy: they are computed only for pages that are rendered.
     """
-    reports = network.reports(network.weeks)
+    weeks = network.weeks  # their reports are computed only if a page that shows one is rendered
     facts = SiteFacts(network)
-    yield Page("index.html", "index.html", {}, partial(_dashboard, network, reports))
+    yield Page("index.html", "index.html", {}, partial(_dashboard, network))
     yield Page("contacts/index.html", "contacts.html", {}, partial(_contacts_list, facts))
     for contact in network.by_name:
         lazy = partial(_contact_context, facts, contact, notes or facts.notes)
         yield Page(f"contacts/{contact.id}.html", "contact.html", {"contact": contact}, lazy)
     yield Page("tree.html", "tree.html", {}, partial(_tree, network))
     yield Page("due.html", "due.html", {"items": network.due})
-    yield Page("weeks/index.html", "weeks.html", {"reports": reports[::-1]})
-    for i, report in enumerate(reports):
+    yield Page("weeks/index.html", "weeks.html", {}, partial(_weeks_list, network))
+    for i, week in enumerate(weeks):
         neighbours = {
-            "previous": reports[i - 1].week if i > 0 else None,
-            "next": reports[i + 1].week if i + 1 < len(reports) else None,
+            "previous": weeks[i - 1] if i > 0 else None,
+            "next": weeks[i + 1] if i + 1 < len(weeks) else None,
         }
-        lazy = partial(_week_context, network, report)
-        yield Page(f"weeks/{report.week.label}.html", "week.html", {"report": report, **neighbours}, lazy)
+        lazy = partial(_week_context, network, i)
+        yield Page(f"weeks/{week.label}.html", "week.html", {"week": week, **neighbours}, lazy)
     yield Page("companies/index.html", "companies.html", {"groups": network.companies})
     for group in network.companies:
         lazy = partial(_company_context, network, group)
@@ -297,7 +297,8 @@ class SiteFacts:
         return [self.network.contacts[k] for k in self.network.forest.children[contact_id]]
 
 
-def _dashboard(network: Network, reports: list[Any]) -> dict[str, Any]:
+def _dashboard(network: Network) -> dict[str, Any]:
+    reports = network.week_reports
     this_week = reports[-1]
     horizon = [i for i in network.due if i.overdue_days >= -7]
     shown = horizon[:DASHBOARD_DUE]
@@ -316,8 +317,13 @@ def _dashboard(network: Network, reports: list[Any]) -> dict[str, Any]:
     }
 
 
-def _week_context(network: Network, report: WeekReport) -> dict[str, Any]:
-    """List the week's interactions by date (a template loop doing this was quadratic)."""
+def _weeks_list(network: Network) -> dict[str, Any]:
+    return {"reports": network.week_reports[::-1]}
+
+
+def _week_context(network: Network, index: int) -> dict[str, Any]:
+    """Give a week page its report, and the week's interactions by date."""
+    report = network.week_reports[index]
     start, end = report.week.start, report.week.end
     rows = [
         (entry, network.contacts[cid])
@@ -325,7 +331,7 @@ def _week_context(network: Network, report: WeekReport) -> dict[str, Any]:
         for entry in network.contacts[cid].log
         if start <= entry.date <= end
     ]
-    return {"interactions": sorted(rows, key=lambda row: row[0].date)}
+    return {"report": report, "interactions": sorted(rows, key=lambda row: row[0].date)}
 
 
 def _contacts_list(facts: SiteFacts) -> dict[str, Any]:
