@@ -27,6 +27,7 @@ from .model import Network, build_network
 from .output import (
     MANIFEST,
     OutputError,
+    PageStore,
     SiteFiles,
     Staging,
     WriteStats,
@@ -74,7 +75,7 @@ class Builder:
         anyway (about 30 ms for 10,000 contacts).
         """
         if write:
-            return _build(self.root, today, strict, self.cache, self.jobs)
+            return _build(self.root, today, strict, self.cache, self.jobs, kept=caching.page_store(self.root))
         return _render_held(self.root, today, self.cache, self.held, self.jobs)
 
 
@@ -130,7 +131,7 @@ def build(
         return quick
     store = caching.load_cache(root, version)
     compiled = caching.compiled_templates(root, version)
-    result = _build(root, today, strict, store, jobs or cpu_count(), compiled)
+    result = _build(root, today, strict, store, jobs or cpu_count(), compiled, caching.page_store(root))
     caching.save_cache(root, store)
     caching.save_stamp(root, _stamp(root, inputs, result))
     return result
@@ -236,9 +237,16 @@ def _plan(network: Network, root: Path, store: BuildCache, compiled: Path | None
 
 
 def _build(
-    root: Path, today: date, strict: bool, store: BuildCache, jobs: int, compiled: Path | None = None
+    root: Path,
+    today: date,
+    strict: bool,
+    store: BuildCache,
+    jobs: int,
+    compiled: Path | None = None,
+    kept: PageStore | None = None,
 ) -> BuildResult:
-    """Load, model, render and write; compiled is where Jinja may keep compiled templates."""
+    """Load, model, render and write; compiled is where Jinja may keep compiled templates, kept the
+    pages of earlier builds."""
     from .site import RenderError
 
     network, failed = _model(root, today, store, jobs)
@@ -254,7 +262,7 @@ def _build(
         old = read_manifest(out)
         with settled_heap():
             plan = _plan(network, root, store, compiled)
-            stats, paths = _write(out, old, plan, store, jobs)
+            stats, paths = _write(out, old, plan, store, jobs, kept)
             store.keep_notes({plan.notes.key(c.notes) for c in network.contacts.values()})
     except (RenderError, OutputError) as exc:
         return _failed(network, str(exc))
@@ -263,23 +271,26 @@ def _build(
 
 
 def _write(
-    out: Path, old: dict[str, str], plan: _Plan, store: BuildCache, jobs: int
+    out: Path, old: dict[str, str], plan: _Plan, store: BuildCache, jobs: int, kept: PageStore | None
 ) -> tuple[WriteStats, list[str]]:
     """Render the pages whose keys changed into a staging folder and swap it in, if anything changed."""
     check_paths([*(p.path for p in plan.pages), *plan.site.assets])
     there = present_files(out) if old else set()
     staging = Staging(out)
     try:
-        digests, written = _render_into(old, there, plan, store, staging, jobs)
+        digests, written = _render_into(old, there, plan, store, staging, jobs, kept)
         written |= _put_assets(old, there, plan.site.assets, staging, digests)
         store.pages = {p: v for p, v in store.pages.items() if p in digests}
-        if not written and old.keys() == digests.keys():
+        if not written and old.keys() == digests.keys() and there.issuperset(digests):
             staging.discard()
             return WriteStats(0, len(digests), 0), list(digests)
-        return staging.commit(old, digests, written), list(digests)
+        stats = staging.commit(old, digests, written, kept, there)
     except BaseException:
         staging.discard()
         raise
+    if kept is not None:
+        kept.remember(out, digests)
+    return stats, list(digests)
 
 
 def _put_assets(
@@ -296,7 +307,13 @@ def _put_assets(
 
 
 def _render_into(
-    old: dict[str, str], there: set[str], plan: _Plan, store: BuildCache, staging: Staging, jobs: int
+    old: dict[str, str],
+    there: set[str],
+    plan: _Plan,
+    store: BuildCache,
+    staging: Staging,
+    jobs: int,
+    kept: PageStore | None,
 ) -> tuple[dict[str, str], set[str]]:
     """Render every page whose key or file changed, writing changed bytes into staging.
 
@@ -306,7 +323,11 @@ def _render_into(
 
     def known(path: str) -> tuple[str, str, str] | None:
         entry = store.pages.get(path)
-        return entry if entry is not None and old.get(path) == entry[2] and path in there else None
+        if entry is None:
+            return None
+        if old.get(path) == entry[2] and path in there:
+            return entry
+        return entry if kept is not None and kept.intact(entry[2]) else None
 
     def work(indices: list[int]) -> tuple[list[tuple[str, str, bool, str | None, str | None]], dict]:
         rows = []

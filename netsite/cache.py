@@ -32,11 +32,13 @@ from typing import Any
 from . import __version__
 from .digests import digest
 from .journal import ParseResult, parse_bytes
+from .output import PageStore
 from .problems import Problem
 
 CACHE_DIR = ".netsite"
 CACHE_FILE = "build-cache.pickle"
 STAMP_FILE = "build-stamp.pickle"
+PAGES_DIR = "pages"
 FORMAT = 2
 SETTLED_NS = 2_000_000_000  # a file this much older than the moment it was read cannot change unseen
 
@@ -203,6 +205,11 @@ def compiled_templates(root: Path, version: str) -> Path | None:
     except OSError:
         return None
     return folder
+
+
+def page_store(root: Path) -> PageStore:
+    """Return the store of pages earlier builds wrote (hard links to the files of output/)."""
+    return PageStore(root / CACHE_DIR / PAGES_DIR)
 
 
 def load_cache(root: Path, version: str) -> BuildCache:

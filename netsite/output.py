@@ -124,10 +124,22 @@ class Staging:
             self.made.add(parent)
         _write_file(target, data)
 
-    def commit(self, old: Mapping[str, str], new: Mapping[str, str], written: set[str]) -> WriteStats:
-        """Link every file not written from the old site, record the manifest and swap the folders in."""
+    def commit(
+        self,
+        old: Mapping[str, str],
+        new: Mapping[str, str],
+        written: set[str],
+        store: PageStore | None = None,
+        present: set[str] | None = None,
+    ) -> WriteStats:
+        """Carry every file not written over, record the manifest and swap the folders in.
+
+        A file comes from the old site when it is listed there with the same digest (and, given
+        present, the files of out, is there), else from the store.
+        """
         for path in sorted(new.keys() - written):
-            self._keep(path)
+            listed = old.get(path) == new[path] and (present is None or path in present)
+            self._keep(path, listed, new[path], store)
         manifest = json.dumps(dict(sorted(new.items())), indent=0)
         self.folder.mkdir(parents=True, exist_ok=True)
         (self.folder / MANIFEST).write_text(manifest, "utf-8")
@@ -138,18 +150,72 @@ class Staging:
         """Remove the staging folder, leaving out as it was."""
         shutil.rmtree(self.folder, ignore_errors=True)
 
-    def _keep(self, path: str) -> None:
-        """Carry an unchanged file over: a hard link, or a copy where links are not possible."""
-        source = os.path.join(self.out, path)
+    def _keep(self, path: str, listed: bool, sum_: str, store: PageStore | None) -> None:
+        """Carry an unchanged file over from the old site if it is listed there, else from the store.
+
+        A hard link, or a copy where links are not possible.
+        """
         target = os.path.join(self.folder, path)
         parent = os.path.dirname(target)
         if parent not in self.made:
             os.makedirs(parent, exist_ok=True)
             self.made.add(parent)
+        source = os.path.join(self.out, path) if listed or store is None else store.path(sum_)
         try:
             os.link(source, target)
         except OSError:
             shutil.copyfile(source, target)
+
+
+class PageStore:
+    """The pages of earlier builds by content digest: more hard links to the files of output/.
+
+    It takes no space of its own, and lets a page whose keys say it is unchanged be carried into a
+    new site even when output/ was deleted. A page is checked against its digest before it is reused
+    from here (its file is shared with output/, where it may have been edited in place).
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.checked: dict[str, bool] = {}
+        try:
+            self.digests = {entry.name for entry in os.scandir(folder) if entry.is_file()}
+        except OSError:
+            self.digests = set()
+
+    def intact(self, sum_: str) -> bool:
+        """Tell whether a page with this digest is in the store, its bytes checked against the digest."""
+        if sum_ not in self.checked:
+            self.checked[sum_] = sum_ in self.digests and _holds(self.path(sum_), sum_)
+        return self.checked[sum_]
+
+    def path(self, sum_: str) -> str:
+        """Return where the page with this digest is kept."""
+        return os.path.join(self.folder, sum_)
+
+    def remember(self, out: Path, files: Mapping[str, str]) -> None:
+        """Link the pages of the site in out into the store, and drop the pages it no longer has."""
+        wanted = set(files.values())
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            for path, sum_ in files.items():
+                if sum_ not in self.digests:
+                    os.link(os.path.join(out, path), os.path.join(self.folder, sum_))
+                    self.digests.add(sum_)
+            for stale in self.digests - wanted:
+                os.unlink(os.path.join(self.folder, stale))
+                self.digests.discard(stale)
+        except OSError:  # no hard links here, or no room: the store is only a shortcut
+            return
+
+
+def _holds(path: str, sum_: str) -> bool:
+    """Tell whether the file at path has this digest."""
+    try:
+        with open(path, "rb") as handle:
+            return digest(handle.read()) == sum_
+    except OSError:
+        return False
 
 
 def _write_file(path: str, data: bytes) -> None:

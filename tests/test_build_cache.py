@@ -6,7 +6,9 @@ builds again, and compares every file in output/ with `render()`, which uses no 
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import signal
 import sys
 import time
@@ -365,3 +367,64 @@ def test_builder_does_not_trust_an_output_file_edited_by_hand(journal: Path) -> 
 def test_the_cache_folder_tells_git_to_ignore_it(small: Path) -> None:
     assert build(small, TODAY).ok
     assert (small / caching.CACHE_DIR / ".gitignore").read_text(encoding="utf-8").splitlines()[-1] == "*"
+
+
+def count_renders(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Record the path of every page rendered from now on."""
+    rendered: list[str] = []
+    original = site.SiteRenderer.render
+
+    def counted(self: site.SiteRenderer, page: site.Page) -> bytes:
+        rendered.append(page.path)
+        return original(self, page)
+
+    monkeypatch.setattr(site.SiteRenderer, "render", counted)
+    return rendered
+
+
+def store_digests(root: Path) -> set[str]:
+    return {p.name for p in (root / caching.CACHE_DIR / caching.PAGES_DIR).iterdir()}
+
+
+def test_a_deleted_output_folder_comes_back_from_the_page_store(
+    journal: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert build(journal, TODAY).ok
+    shutil.rmtree(journal / "output")
+    rendered = count_renders(monkeypatch)
+    assert build(journal, TODAY).ok
+    assert rendered == []  # every page was linked from .netsite/pages
+    monkeypatch.undo()
+    assert_same_as_uncached(journal, after="deleting output/")
+
+
+def test_the_page_store_keeps_exactly_the_pages_of_the_site(journal: Path) -> None:
+    assert build(journal, TODAY).ok
+    edit_note(journal)
+    log_call(journal)
+    assert_same_as_uncached(journal, after="edits")
+    manifest = json.loads((journal / "output" / MANIFEST).read_text(encoding="utf-8"))
+    assert store_digests(journal) == set(manifest.values())
+    page = journal / "output" / "index.html"
+    stored = journal / caching.CACHE_DIR / caching.PAGES_DIR / manifest["index.html"]
+    assert os.path.samefile(page, stored)  # a hard link: the store takes no space of its own
+
+
+def test_a_page_edited_in_place_is_not_restored_from_the_store(
+    journal: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert build(journal, TODAY).ok
+    page = journal / "output" / "index.html"
+    with page.open("r+b") as handle:  # in place: the store's link sees the change too
+        handle.write(b"<!-- edited -->")
+    shutil.rmtree(journal / "output")
+    rendered = count_renders(monkeypatch)
+    assert build(journal, TODAY).ok
+    assert rendered == ["index.html"]  # the only page whose stored copy no longer matches its digest
+    monkeypatch.undo()
+    assert_same_as_uncached(journal, after="an in-place edit and a deleted output/")
+
+
+def test_an_uncached_build_makes_no_page_store(journal: Path) -> None:
+    assert build(journal, TODAY, cache=False).ok
+    assert not (journal / caching.CACHE_DIR / caching.PAGES_DIR).exists()
