@@ -128,7 +128,7 @@ class PageKeys:
         due = tuple(_due(i) for i in facts.due_by_contact.get(contact.id, []))
         problems = tuple(self.network.problems_by_path.get(contact.path, []))
         company = facts.company_slugs.get((contact.company or "").casefold())
-        slugs = tuple(facts.tag_slugs.get(t.lower()) for t in contact.tags)
+        slugs = tuple(facts.tag_slugs.get(t.casefold()) for t in contact.tags)
         own = (contact.path, self.files.get(contact.path), *self.badge(contact.id))
         return (*own, chain, referred, due, problems, company, slugs)
 

@@ -335,8 +335,45 @@ def _week_context(network: Network, index: int) -> dict[str, Any]:
 
 
 def _contacts_list(facts: SiteFacts) -> dict[str, Any]:
-    people = facts.network.by_name
-    return {"people": people, "tag_slugs": facts.tag_slugs, "company_slugs": facts.company_slugs}
+    """Give each row of the list its values, looked up here once rather than in the template."""
+    network, forest = facts.network, facts.network.forest
+    rows = [
+        ContactRow(
+            contact=c,
+            status=network.status[c.id],
+            degree=forest.degree[c.id],
+            referrer=network.contacts[forest.parent[c.id]] if forest.parent[c.id] else None,
+            last=network.last_contact[c.id],
+            company_page=_group_page("companies", facts.company_slugs, c.company),
+            company_key=(c.company or "").lower(),
+            tags=[(t, _group_page("tags", facts.tag_slugs, t)) for t in c.tags],
+            tags_key="|".join(t.lower() for t in c.tags),
+            has_problems=c.path in network.problems_by_path,
+        )
+        for c in network.by_name
+    ]
+    return {"people": network.by_name, "rows": rows}
+
+
+@dataclass(frozen=True)
+class ContactRow:
+    """One row of the contacts list."""
+
+    contact: Contact
+    status: str
+    degree: int
+    referrer: Contact | None
+    last: date | None
+    company_page: str | None  # from the site root
+    company_key: str  # what the company filter matches
+    tags: list[tuple[str, str | None]]  # each tag with its page
+    tags_key: str  # what the tag filter matches
+    has_problems: bool
+
+
+def _group_page(folder: str, slugs: dict[str, str], name: str | None) -> str | None:
+    slug = slugs.get(name.casefold()) if name else None
+    return f"{folder}/{slug}.html" if slug else None
 
 
 def wikilink_resolver(network: Network) -> Resolve:
@@ -363,7 +400,7 @@ def _contact_context(facts: SiteFacts, contact: Contact, notes: Notes) -> dict[s
         "due_items": facts.due_by_contact.get(contact.id, []),
         "own_problems": network.problems_by_path.get(contact.path, []),
         "company_slug": facts.company_slugs.get((contact.company or "").casefold()),
-        "tag_slugs": facts.tag_slugs,
+        "tags": [(t, _group_page("tags", facts.tag_slugs, t)) for t in contact.tags],
         "extra": [(k, show_value(v)) for k, v in contact.extra],
         "notes_html": Markup(notes.render(contact.notes)),
     }

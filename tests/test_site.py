@@ -67,8 +67,23 @@ def test_sample_site_has_every_section(sample_files: dict[str, bytes]) -> None:
 
 
 def test_every_internal_link_resolves(sample_files: dict[str, bytes]) -> None:
+    assert broken_links(sample_files) == []
+
+
+def test_names_whose_lower_case_is_not_their_case_fold_build_and_link(tmp_path: Path) -> None:
+    """`ß`.lower() is `ß` but its case fold is `ss`: groups are keyed by case fold, so must be pages."""
+    files = {"jo.md": "---\nname: Jo\ncompany: Straße GmbH\ntags: [Groß, ΣΊΣΥΦΟΣ]\n---\n"}
+    result = render(write_journal(tmp_path, files), TODAY)
+    assert result.ok, result.failure
+    assert broken_links(result.files) == []
+    page = result.files["contacts/jo.html"].decode()
+    assert page.count('class="tag" href="../tags/') == 2 and 'href="../companies/' in page
+
+
+def broken_links(files: dict[str, bytes]) -> list[str]:
+    """List every internal link (page: href) whose target is not among files."""
     broken = []
-    for path, data in sample_files.items():
+    for path, data in files.items():
         if not path.endswith(".html"):
             continue
         for _tag, _attr, value in refs_of(data):
@@ -76,9 +91,9 @@ def test_every_internal_link_resolves(sample_files: dict[str, bytes]) -> None:
             if parts.scheme in ("http", "https", "mailto") or not parts.path:
                 continue
             target = posixpath.normpath(posixpath.join(posixpath.dirname(path), unquote(parts.path)))
-            if target not in sample_files:
+            if target not in files:
                 broken.append(f"{path}: {value}")
-    assert broken == []
+    return broken
 
 
 def test_nothing_loads_from_another_host(sample_files: dict[str, bytes]) -> None:
