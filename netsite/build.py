@@ -170,8 +170,8 @@ def _model(
         return build_network(journal, today), None
 
 
-def _parse(jobs: int, items: list[tuple[str, str, bytes]]) -> list[Any]:
-    """Parse files in worker processes when there are many."""
+def _parse(jobs: int, items: list[tuple[str, str, bytes | str]]) -> list[Any]:
+    """Parse (and read, where given a path) files in worker processes when there are many."""
     if len(items) < POOL_FILES:
         return caching.parse_serially(items)
     chunks = [items[i : i + CHUNK * 2] for i in range(0, len(items), CHUNK * 2)]

@@ -43,7 +43,7 @@ FORMAT = 2
 SETTLED_NS = 2_000_000_000  # a file this much older than the moment it was read cannot change unseen
 
 StatKey = tuple[int, int, int, int]  # size, mtime_ns, ctime_ns, inode
-Parse = Callable[[list[tuple[str, str, bytes]]], list[ParseResult]]
+Parse = Callable[[list[tuple[str, str, bytes | str]]], list[Any]]  # items -> Parsed
 
 
 def stat_key(st: os.stat_result) -> StatKey:
@@ -94,13 +94,16 @@ def _files_under(folders: Iterable[Path]) -> list[Path]:
 
 @dataclass(frozen=True)
 class _Unknown:
-    """A contact file read but not yet parsed."""
+    """A contact file to parse: its bytes if they were read to look for it, else its path to read."""
 
     rel: str
-    data: bytes
     stat: StatKey
-    digest: str
+    source: bytes | str
 
+
+# What parsing one file gives: the parse, and the digests of the file and of its front matter
+# (None when the file could not be read).
+Parsed = tuple[ParseResult, str | None, str | None]
 
 # What the cache knows of one contact file: its stat, content digest, digest of everything before the
 # notes (what pages other than its own can show), and whether the stat was old enough to vouch for it.
@@ -122,24 +125,33 @@ class BuildCache:
     dirty: set[int] = field(default_factory=lambda: set(range(SHARDS)))  # parse shards to save
 
     def parse_files(self, named: list[tuple[Path, str]], parse: Parse | None = None) -> list[ParseResult]:
-        """Parse contact files, reusing what is known; parse does the rest (in a pool, maybe)."""
+        """Parse contact files, reusing what is known; parse does the rest (in a pool, maybe).
+
+        Files the cache has never seen are read by parse too, so that a first build reads them in
+        its worker processes.
+        """
         found = [self._recall(file, rel) for file, rel in named]
         todo = [item for item in found if isinstance(item, _Unknown)]
-        parsed = (parse or parse_serially)([(Path(u.rel).stem, u.rel, u.data) for u in todo])
-        for unknown, result in zip(todo, parsed, strict=True):
-            self.parses[(unknown.rel, unknown.digest)] = result
+        parsed = (parse or parse_serially)([(Path(u.rel).stem, u.rel, u.source) for u in todo])
+        for unknown, (result, sum_, front) in zip(todo, parsed, strict=True):
+            if sum_ is None or front is None:  # it could not be read
+                self.files.pop(unknown.rel, None)
+                continue
+            self.parses[(unknown.rel, sum_)] = result
             self.dirty.add(shard(unknown.rel))
-            self._remember(unknown, result)
+            self._remember(unknown.rel, unknown.stat, sum_, front)
         self._forget_all_but({rel for _, rel in named})
-        answers = iter(parsed)
+        answers = iter(result for result, _, _ in parsed)
         return [next(answers) if isinstance(item, _Unknown) else item for item in found]
 
     def _recall(self, file: Path, rel: str) -> ParseResult | _Unknown:
-        """Return the known parse of a file, or the file read for parsing (a read error is a result)."""
+        """Return the known parse of a file, or what the parser needs (a read error is a result)."""
         try:
             key = stat_key(os.stat(file))
             known = self.files.get(rel)
-            if known is not None and known[SETTLED] and known[STAT] == key:
+            if known is None:  # nothing known to compare its bytes with: the parser reads them
+                return _Unknown(rel, key, os.fspath(file))
+            if known[SETTLED] and known[STAT] == key:
                 hit = self.parses.get((rel, known[DIGEST]))
                 if hit is not None:
                     return hit
@@ -147,19 +159,15 @@ class BuildCache:
         except OSError as exc:
             self.files.pop(rel, None)
             return None, (Problem(rel, None, "error", f"cannot read: {exc.strerror}"),)
-        unknown = _Unknown(rel, data, key, digest(data))
-        hit = self.parses.get((rel, unknown.digest))
+        sum_ = digest(data)
+        hit = self.parses.get((rel, sum_))
         if hit is None:
-            return unknown
-        self._remember(unknown, hit)
+            return _Unknown(rel, key, data)
+        self._remember(rel, key, sum_, front_digest(data, hit))
         return hit
 
-    def _remember(self, file: _Unknown, result: ParseResult) -> None:
-        contact = result[0]
-        body = contact.notes.encode("utf-8", "surrogatepass") if contact is not None else b""
-        data = file.data
-        front = digest(data[: len(data) - len(body)]) if data.endswith(body) else file.digest
-        self.files[file.rel] = (file.stat, file.digest, front, settled(file.stat, time.time_ns()))
+    def _remember(self, rel: str, stat: StatKey, sum_: str, front: str) -> None:
+        self.files[rel] = (stat, sum_, front, settled(stat, time.time_ns()))
 
     def _forget_all_but(self, rels: set[str]) -> None:
         """Drop what is known of files that are gone or changed, so the cache does not grow without bound."""
@@ -184,9 +192,27 @@ def shard(rel: str) -> int:
     return zlib.crc32(rel.encode("utf-8", "surrogatepass")) % SHARDS
 
 
-def parse_serially(items: list[tuple[str, str, bytes]]) -> list[ParseResult]:
-    """Parse (id, relative path, bytes) triples one after another."""
-    return [parse_bytes(cid, rel, data) for cid, rel, data in items]
+def parse_serially(items: list[tuple[str, str, bytes | str]]) -> list[Parsed]:
+    """Parse (id, relative path, bytes or the path to read them from) triples one after another."""
+    return [_parse_one(cid, rel, source) for cid, rel, source in items]
+
+
+def _parse_one(contact_id: str, rel: str, source: bytes | str) -> Parsed:
+    if isinstance(source, str):
+        try:
+            with open(source, "rb") as handle:
+                source = handle.read()
+        except OSError as exc:
+            return (None, (Problem(rel, None, "error", f"cannot read: {exc.strerror}"),)), None, None
+    result = parse_bytes(contact_id, rel, source)
+    return result, digest(source), front_digest(source, result)
+
+
+def front_digest(data: bytes, result: ParseResult) -> str:
+    """Digest a contact file without its notes: what pages other than its own can show."""
+    contact = result[0]
+    body = contact.notes.encode("utf-8", "surrogatepass") if contact is not None else b""
+    return digest(data[: len(data) - len(body)]) if data.endswith(body) else digest(data)
 
 
 def compiled_templates(root: Path, version: str) -> Path | None:
