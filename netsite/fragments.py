@@ -9,6 +9,8 @@ there is one `Fragments` per folder depth.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
 from urllib.parse import quote
 
 from markupsafe import Markup, escape
@@ -16,7 +18,7 @@ from markupsafe import Markup, escape
 from .contact import Contact
 from .due import DueItem
 from .model import Network
-from .words import plural
+from .words import format_day, plural
 
 _STALE = ' <span class="badge stale" title="no interaction for over {} days">going cold</span>'
 MEMO_DEPTH = 32  # longer referral chains are rare: built each time, not kept
@@ -45,6 +47,26 @@ def due_label(item: DueItem) -> str:
     if item.kind == "follow-up":
         return "Follow up"
     return "Reach out (warm lead)" if item.warm else "Reach out (cold)"
+
+
+@dataclass(frozen=True)
+class ContactRow:
+    """One row of the contacts list: a contact with the values the row shows, looked up once."""
+
+    contact: Contact
+    status: str
+    degree: int
+    referrer: Contact | None
+    last: date | None
+    company_page: str | None  # from the site root
+    company_key: str  # what the company filter matches
+    tags: list[tuple[str, str | None]]  # each tag with its page
+    tags_key: str  # what the tag filter matches
+    has_problems: bool
+
+
+_PROBLEM_FLAG = ' <span class="badge warn" title="has problems">!</span>'
+_ME = '<span class="muted">me</span>'
 
 
 class Fragments:
@@ -100,6 +122,62 @@ class Fragments:
                 self._chains[ids] = links
         return links
 
+    def contact_rows(self, rows: Sequence[ContactRow]) -> Markup:
+        """Return the rows of the contacts table (ten thousand of them: a Jinja loop took half a second)."""
+        return Markup("".join(self._contact_row(row) for row in rows))
+
+    def _contact_row(self, row: ContactRow) -> str:
+        c, root = row.contact, self.root
+        company = (
+            f'<a href="{escape(root + row.company_page)}">{escape(c.company or "")}</a>'
+            if row.company_page
+            else ""
+        )
+        referrer = self.person(row.referrer) if row.referrer else _ME
+        last = (escape(row.last.isoformat()), escape(format_day(row.last))) if row.last else ("", "–")
+        tags = "".join(
+            f'<a class="tag" href="{escape(root + (page or ""))}">{escape(tag)}</a> '
+            for tag, page in row.tags
+        )
+        status = escape(row.status)
+        return (
+            f'<tr data-status="{status}" data-company="{escape(row.company_key)}"\n'
+            f'    data-tags="{escape(row.tags_key)}" data-degree="{row.degree}">\n'
+            f"<td>{self.person(c)}{_PROBLEM_FLAG if row.has_problems else ''}</td>\n"
+            f"<td>{company}</td>\n"
+            f"<td>{escape(c.role or '')}</td>\n"
+            f'<td data-value="{status}">{self.status_badge(c.id)}</td>\n'
+            f"<td>{row.degree}</td>\n"
+            f"<td>{referrer}</td>\n"
+            f'<td data-value="{last[0]}">{last[1]}</td>\n'
+            f"<td>{tags}</td>\n"
+            "</tr>\n"
+        )
+
+    def due_table(self, items: Sequence[DueItem], show_contact: bool = True) -> Markup:
+        """Return a table of due items (every contact page has one, and the Due page lists them all)."""
+        who = "<th>Who</th><th>Company</th>" if show_contact else ""
+        rows = "".join(self._due_row(item, show_contact) for item in items)
+        return Markup(
+            '<div class="scroll"><table class="due">\n'
+            f"<thead><tr><th>Due</th><th>When</th><th>What</th>{who}</tr></thead>\n"
+            f"<tbody>\n{rows}</tbody>\n</table></div>"
+        )
+
+    def _due_row(self, item: DueItem, show_contact: bool) -> str:
+        late = " overdue" if item.overdue_days > 0 else ""
+        who = ""
+        if show_contact:
+            contact = self.network.contacts[item.contact]
+            who = f"<td>{self.person(contact)}</td><td>{escape(contact.company or '')}</td>"
+        return (
+            f'<tr class="due-{escape(item.kind)}{late}">\n'
+            f'<td><time datetime="{item.due.isoformat()}">{escape(format_day(item.due))}</time></td>\n'
+            f"<td>{due_when(item)}</td>\n"
+            f"<td>{escape(due_label(item))}</td>\n"
+            f"{who}</tr>\n"
+        )
+
     def functions(self) -> dict[str, object]:
         """Return the fragments by the names templates call them."""
         return {
@@ -107,6 +185,8 @@ class Fragments:
             "person": self.person,
             "status_badge": self.status_badge,
             "chain_path": self.chain_path,
+            "contact_rows": self.contact_rows,
+            "due_table": self.due_table,
             "due_when": due_when,
             "due_label": due_label,
         }

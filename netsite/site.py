@@ -6,8 +6,7 @@ import re
 import traceback
 from collections.abc import Callable, Iterator, MutableMapping
 from dataclasses import dataclass
-from datetime import date
-from functools import cached_property, lru_cache, partial
+from functools import cached_property, partial
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -18,14 +17,14 @@ from .contact import LOG_CLASSES, Contact, is_web_url
 from .due import DueItem
 from .exporting import due_calendar
 from .forest import Resolver
-from .fragments import Fragments, contact_url
+from .fragments import ContactRow, Fragments, contact_url
 from .groups import Group
 from .layout import template_dirs
 from .model import Network
 from .notes import NotesRenderer
 from .views import preorder
 from .weekly import Week
-from .words import plural
+from .words import format_day, plural
 
 Resolve = Callable[[str], tuple[str, str] | None]
 TEMPLATE_SUFFIX = ".html"
@@ -113,16 +112,6 @@ class MemoryBytecode(jinja2.BytecodeCache):
 
     def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         self.store[bucket.key] = bucket.bytecode_to_string()
-
-
-@lru_cache(maxsize=4096)  # a site shows the same few hundred days again and again
-def format_day(value: date | None, style: str = "short") -> str:
-    """Format a date for people: `Mon 23 Nov 2026` (long) or `23 Nov` (short)."""
-    if value is None:
-        return "–"
-    if style == "long":
-        return value.strftime("%a %-d %b %Y")
-    return value.strftime("%-d %b")
 
 
 def render_site(network: Network, root: Path) -> dict[str, bytes]:
@@ -353,22 +342,6 @@ def _contacts_list(facts: SiteFacts) -> dict[str, Any]:
         for c in network.by_name
     ]
     return {"people": network.by_name, "rows": rows}
-
-
-@dataclass(frozen=True)
-class ContactRow:
-    """One row of the contacts list."""
-
-    contact: Contact
-    status: str
-    degree: int
-    referrer: Contact | None
-    last: date | None
-    company_page: str | None  # from the site root
-    company_key: str  # what the company filter matches
-    tags: list[tuple[str, str | None]]  # each tag with its page
-    tags_key: str  # what the tag filter matches
-    has_problems: bool
 
 
 def _group_page(folder: str, slugs: dict[str, str], name: str | None) -> str | None:

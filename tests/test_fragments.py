@@ -88,3 +88,26 @@ def test_long_chains_are_built_whole_without_being_kept(tmp_path: Path) -> None:
     assert html.count("<a href=") == count and html.count('class="arrow"') == count
     assert html == fragments.chain_path(chain) == Fragments(network, "").chain_path(chain)
     assert len(fragments._chains) == 1  # only the empty chain: this one was too long to keep
+
+
+def test_due_table_escapes_and_shows_the_contact_only_when_asked(tmp_path: Path) -> None:
+    network = _network(tmp_path)
+    items = [DueItem("a", "x", "thank-you", TODAY, 2), DueItem("b", "Bob", "follow-up", TODAY, -3)]
+    with_who = Fragments(network, "../").due_table(items)
+    assert with_who.count("<tr class=") == 2 and 'class="due-thank-you overdue"' in with_who
+    assert '<td><a href="../contacts/a.html">&lt;b&gt;Ann&lt;/b&gt; &amp; Co</a></td>' in with_who
+    without = Fragments(network, "../").due_table(items, show_contact=False)
+    assert "<th>Who</th>" not in without and "contacts/a.html" not in without
+    assert without.endswith("</tbody>\n</table></div>")
+
+
+def test_contact_rows_escape_every_value(tmp_path: Path) -> None:
+    from netsite.fragments import ContactRow
+
+    network = _network(tmp_path)
+    ann = network.contacts["a"]
+    row = ContactRow(ann, "met", 1, None, TODAY, None, '"q"', [("<t>", "tags/t.html")], "", True)
+    html = Fragments(network, "").contact_rows([row])
+    assert 'data-company="&#34;q&#34;"' in html and '<a class="tag" href="tags/t.html">&lt;t&gt;</a>' in html
+    assert "<td></td>" in html  # no company page, no link
+    assert 'title="has problems"' in html and '<span class="muted">me</span>' in html
