@@ -8,14 +8,14 @@ there is one `Fragments` per folder depth.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from urllib.parse import quote
 
 from markupsafe import Markup, escape
 
-from .contact import Contact
+from .contact import LOG_CLASSES, Contact, LogEntry
 from .due import DueItem
 from .model import Network
 from .words import format_day, plural
@@ -67,6 +67,18 @@ class ContactRow:
 
 _PROBLEM_FLAG = ' <span class="badge warn" title="has problems">!</span>'
 _ME = '<span class="muted">me</span>'
+
+
+def _timeline_item(entry: LogEntry) -> str:
+    note = f" {escape(entry.note)}" if entry.note else ""
+    return (
+        f'<li class="kind-{escape(entry.kind)}"><time datetime="{entry.date.isoformat()}">'
+        f"{escape(format_day(entry.date, 'long'))}</time>\n{_log_badge(entry)}{note}</li>\n"
+    )
+
+
+def _log_badge(entry: LogEntry) -> str:
+    return f'<span class="badge log-{escape(LOG_CLASSES[entry.kind])}">{escape(entry.label)}</span>'
 
 
 class Fragments:
@@ -178,6 +190,21 @@ class Fragments:
             f"{who}</tr>\n"
         )
 
+    def timeline_items(self, entries: Iterable[LogEntry]) -> Markup:
+        """Return a contact's log entries as list items, in the order given, dated in full."""
+        return Markup("".join(map(_timeline_item, entries)))
+
+    def interaction_items(self, rows: Sequence[tuple[LogEntry, Contact]]) -> Markup:
+        """Return a week's log entries as list items, each with its contact's link."""
+        return Markup("".join(self._interaction(entry, contact) for entry, contact in rows))
+
+    def _interaction(self, entry: LogEntry, contact: Contact) -> str:
+        note = f" — {escape(entry.note)}" if entry.note else ""
+        return (
+            f'<li class="kind-{escape(entry.kind)}"><time datetime="{entry.date.isoformat()}">'
+            f"{escape(format_day(entry.date))}</time> {_log_badge(entry)} {self.person(contact)}{note}</li>"
+        )
+
     def functions(self) -> dict[str, object]:
         """Return the fragments by the names templates call them."""
         return {
@@ -187,6 +214,8 @@ class Fragments:
             "chain_path": self.chain_path,
             "contact_rows": self.contact_rows,
             "due_table": self.due_table,
+            "timeline_items": self.timeline_items,
+            "interaction_items": self.interaction_items,
             "due_when": due_when,
             "due_label": due_label,
         }

@@ -111,3 +111,19 @@ def test_contact_rows_escape_every_value(tmp_path: Path) -> None:
     assert 'data-company="&#34;q&#34;"' in html and '<a class="tag" href="tags/t.html">&lt;t&gt;</a>' in html
     assert "<td></td>" in html  # no company page, no link
     assert 'title="has problems"' in html and '<span class="muted">me</span>' in html
+
+
+def test_log_items_escape_notes_and_date_them(tmp_path: Path) -> None:
+    from netsite.contact import LogEntry
+
+    network = _network(tmp_path)
+    entry = LogEntry(date(2026, 11, 20), "call", "<b>big</b> & small", 3, "")
+    fragments = Fragments(network, "../")
+    item = fragments.timeline_items([entry])
+    assert item == (
+        '<li class="kind-call"><time datetime="2026-11-20">Fri 20 Nov 2026</time>\n'
+        '<span class="badge log-conversation">call</span> &lt;b&gt;big&lt;/b&gt; &amp; small</li>\n'
+    )
+    row = fragments.interaction_items([(entry, network.contacts["b"])])
+    assert row.startswith('<li class="kind-call"><time datetime="2026-11-20">20 Nov</time> ')
+    assert row.endswith('<a href="../contacts/b.html">Bob</a> — &lt;b&gt;big&lt;/b&gt; &amp; small</li>')
