@@ -205,6 +205,28 @@ class Fragments:
             f"{escape(format_day(entry.date))}</time> {_log_badge(entry)} {self.person(contact)}{note}</li>"
         )
 
+    def tree_items(self, order: Iterable[tuple[Contact, int, int]]) -> Markup:
+        """Return the referral forest as nested lists: (contact, degree, branch size) in preorder."""
+        parts, depth = [], 0
+        for contact, degree, size in order:
+            parts.append("<ul>" if degree > depth else "</li>" + "</ul></li>" * (depth - degree))
+            parts.append(self._tree_node(contact, degree, size))
+            depth = degree
+        parts.append("</li></ul>" * depth)
+        return Markup("".join(parts))
+
+    def _tree_node(self, contact: Contact, degree: int, size: int) -> str:
+        status = escape(self.network.status[contact.id])
+        company = f' <span class="muted">· {escape(contact.company)}</span>' if contact.company else ""
+        count = ""
+        if size:
+            below = f"people in this branch below {escape(contact.name)}"
+            count = f' <span class="count" title="{below}">+{size}</span>'
+        return (
+            f'<li class="degree-{degree} node-{status}">{self.person(contact)}{company}'
+            f"{count} {self.status_badge(contact.id)}\n"
+        )
+
     def functions(self) -> dict[str, object]:
         """Return the fragments by the names templates call them."""
         return {
@@ -215,6 +237,7 @@ class Fragments:
             "contact_rows": self.contact_rows,
             "due_table": self.due_table,
             "timeline_items": self.timeline_items,
+            "tree_items": self.tree_items,
             "interaction_items": self.interaction_items,
             "due_when": due_when,
             "due_label": due_label,

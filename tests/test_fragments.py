@@ -127,3 +127,22 @@ def test_log_items_escape_notes_and_date_them(tmp_path: Path) -> None:
     row = fragments.interaction_items([(entry, network.contacts["b"])])
     assert row.startswith('<li class="kind-call"><time datetime="2026-11-20">20 Nov</time> ')
     assert row.endswith('<a href="../contacts/b.html">Bob</a> — &lt;b&gt;big&lt;/b&gt; &amp; small</li>')
+
+
+def test_tree_items_nest_and_close_every_list(tmp_path: Path) -> None:
+    files = {
+        "root.md": "---\nname: Root & Co\n---\n",
+        "kid.md": "---\nname: Kid\nreferred_by: root\ncompany: <Acme>\n---\n",
+        "grandkid.md": "---\nname: Grandkid\nreferred_by: kid\n---\n",
+        "other.md": "---\nname: Other\n---\n",
+    }
+    write_journal(tmp_path, files)
+    network = build_network(load_journal(tmp_path), TODAY)
+    c = network.contacts
+    order = [(c["root"], 1, 2), (c["kid"], 2, 1), (c["grandkid"], 3, 0), (c["other"], 1, 0)]
+    html = Fragments(network, "").tree_items(order)
+    assert html.count("<ul>") == html.count("</ul>") == 3
+    assert html.count("<li ") == html.count("</li>") == 4
+    assert 'title="people in this branch below Root &amp; Co">+2</span>' in html
+    assert '<span class="muted">· &lt;Acme&gt;</span>' in html
+    assert html.endswith("</li></ul>")
