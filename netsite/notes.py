@@ -11,6 +11,7 @@ from urllib.parse import quote
 import markdown
 from markdown.extensions import Extension
 from markdown.inlinepatterns import InlineProcessor
+from markdown.serializers import to_xhtml_string
 from markdown.treeprocessors import Treeprocessor
 
 from .digests import digest
@@ -25,16 +26,21 @@ class _WikiLinks(InlineProcessor):
         self.resolve = resolve
 
     def handleMatch(self, m: re.Match[str], data: str) -> tuple[ET.Element, int, int]:
-        target, label = m.group(1), m.group(2)
-        found = self.resolve(target)
-        if found is None:
-            el = ET.Element("span", {"class": "wikilink missing", "title": "no such contact"})
-            el.text = label or target
-        else:
-            contact_id, name = found
-            el = ET.Element("a", {"class": "wikilink", "href": contact_href(contact_id)})
-            el.text = label or name
-        return el, m.start(0), m.end(0)
+        return _wikilink(m, self.resolve), m.start(0), m.end(0)
+
+
+def _wikilink(m: re.Match[str], resolve: Callable[[str], tuple[str, str] | None]) -> ET.Element:
+    """Make the element of a [[wikilink]] match: a link to the contact, or a note that none matches."""
+    target, label = m.group(1), m.group(2)
+    found = resolve(target)
+    if found is None:
+        el = ET.Element("span", {"class": "wikilink missing", "title": "no such contact"})
+        el.text = label or target
+    else:
+        contact_id, name = found
+        el = ET.Element("a", {"class": "wikilink", "href": contact_href(contact_id)})
+        el.text = label or name
+    return el
 
 
 class _SafeLinks(Treeprocessor):
@@ -104,6 +110,21 @@ _TRIGGERS: dict[str, tuple[tuple[str, ...], ...]] = {
 }
 
 
+_ALL_BUT_WIKILINKS = frozenset(_TRIGGERS) - {"netsite-wikilink"}
+_WIKILINK_RE = re.compile(WIKILINK)
+# A line that could start anything but a paragraph (code, heading, list, quote, rule, table), or a
+# character Python-Markdown would change (tabs, carriage returns, other white space, controls).
+_NOT_PARAGRAPH = re.compile(r"^(?:[ #>*+=|-]|\d+[.)])|^[|: -]+$|[^\S \n]|[\x00-\x09\x0b-\x1f\x7f]", re.M)
+
+
+def _paragraphs_only(text: str) -> bool:
+    """Tell whether a note is nothing but paragraphs of plain text and wikilinks."""
+    if _NOT_PARAGRAPH.search(text):
+        return False
+    rest = _WIKILINK_RE.sub("", text)
+    return "[" not in rest and "]" not in rest and "|" not in rest
+
+
 _PARTS = tuple(sorted({part for groups in _TRIGGERS.values() for group in groups for part in group}))
 
 
@@ -131,7 +152,47 @@ class NotesRenderer:
 
     def render(self, text: str) -> str:
         """Return the HTML of one note."""
-        return self._converter(_absent_patterns(text)).reset().convert(text)
+        absent = _absent_patterns(text)
+        if absent >= _ALL_BUT_WIKILINKS and _paragraphs_only(text):
+            return self._paragraphs(text)
+        return self._converter(absent).reset().convert(text)
+
+    def _paragraphs(self, text: str) -> str:
+        """Render a note of plain paragraphs and wikilinks as Python-Markdown does, skipping its parsers.
+
+        Python-Markdown splits such a note at blank lines into paragraphs, and its only inline
+        pattern that can match is the wikilink; the tree is serialized by its own serializer.
+        tests/test_notes.py checks this against Python-Markdown on generated notes.
+        """
+        if not text.strip():
+            return ""
+        root = ET.Element("div")
+        root.text = "\n"
+        for block in (text + "\n\n").split("\n\n"):
+            if block.strip():
+                paragraph = ET.SubElement(root, "p")
+                paragraph.tail = "\n"
+                self._inline(paragraph, block.lstrip())
+        html = to_xhtml_string(root)
+        return html[html.index("<div>") + 5 : html.rindex("</div>")].strip()
+
+    def _inline(self, paragraph: ET.Element, text: str) -> None:
+        """Fill a paragraph with text and the elements of its wikilinks."""
+        last: ET.Element | None = None
+        start = 0
+        for m in _WIKILINK_RE.finditer(text):
+            piece = text[start : m.start()]
+            if last is None:
+                paragraph.text = piece
+            else:
+                last.tail = piece
+            last = _wikilink(m, self.resolve)
+            paragraph.append(last)
+            start = m.end()
+        if last is None:
+            paragraph.text = text[start:]
+        else:
+            last.tail = text[start:]
 
     def _converter(self, absent: frozenset[str]) -> markdown.Markdown:
         md = self.converters.get(absent)

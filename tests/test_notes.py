@@ -1,0 +1,106 @@
+"""Notes: the shortcut for plain paragraphs gives exactly what Python-Markdown gives."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from netsite import notes
+from netsite.notes import NotesRenderer
+
+PEOPLE = {"ann": ("ann", "Ann & <Co>"), "bob lee": ("bob-lee", "Bob Lee"), "x": ("x", "X*y*")}
+
+
+def resolve(target: str) -> tuple[str, str] | None:
+    return PEOPLE.get(target.strip().lower())
+
+
+def by_python_markdown(renderer: NotesRenderer, text: str) -> str:
+    """Render a note through Python-Markdown itself, never the shortcut."""
+    return renderer._converter(notes._absent_patterns(text)).reset().convert(text)
+
+
+# Pieces that mean something to Markdown, or to the shortcut's checks, in many combinations.
+TOKENS = [
+    "word",
+    "Two words.",
+    " ",
+    "\n",
+    "\n\n",
+    "\n\n\n",
+    "[[Ann]]",
+    "[[bob lee|Bob]]",
+    "[[nobody]]",
+    "[[ x ]]",
+    "[[[Ann]]",
+    "[[a|b]c]]",
+    "[",
+    "]",
+    "|",
+    "#",
+    "# ",
+    "- ",
+    "* ",
+    "+ ",
+    "1. ",
+    "2) ",
+    "=",
+    "---",
+    ">",
+    "<b>",
+    "&",
+    "&amp;",
+    "*",
+    "_",
+    "`",
+    "\\",
+    "!",
+    "](x)",
+    "]: x",
+    "  \n",
+    "\t",
+    "\r",
+    "\u00a0",
+    "\u2028",
+    "\x02",
+    "é—ü",
+    ":",
+    "    ",
+    "https://example.com/a_b",
+]
+NOTES = st.lists(st.sampled_from(TOKENS), max_size=14).map("".join)
+
+
+@pytest.mark.parametrize("allow_html", [False, True])
+@settings(max_examples=400, deadline=None)
+@given(text=NOTES | st.text(max_size=60))
+@example(text="Met at the fair.\n\nName from [[Ann]], who knows them.\n\nSuggested [[bob lee|Bob]].\n")
+@example(text="[[Ann]]")
+@example(text="\n\n[[nobody]] and [[ x ]]\n\n\n")
+@example(text="line one \nline two\n\n\n\npara")
+def test_the_shortcut_gives_what_python_markdown_gives(allow_html: bool, text: str) -> None:
+    renderer = NotesRenderer(resolve, allow_html)
+    assert renderer.render(text) == by_python_markdown(renderer, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Met at the fair.\n\nName from [[Ann]], who knows them.\n",
+        "Two lines\nof one paragraph, then [[nobody]].",
+        "",
+        "\n\n",
+    ],
+)
+def test_plain_notes_take_the_shortcut(text: str) -> None:
+    assert notes._paragraphs_only(text) and notes._absent_patterns(text) >= notes._ALL_BUT_WIKILINKS
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["- a list", "# Heading", "a\n    code", "1. first", "> quote", "a | b\n--- | ---", "tab\tx", "a [b]"],
+)
+def test_anything_else_goes_through_python_markdown(text: str) -> None:
+    plain = notes._paragraphs_only(text) and notes._absent_patterns(text) >= notes._ALL_BUT_WIKILINKS
+    assert not plain
