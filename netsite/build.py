@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from . import cache as caching
-from .cache import BuildCache, Stamp
+from .cache import BuildCache, Stamp, StatKey
 from .config import CONFIG_NAME
 from .digests import digest
 from .journal import CONTACTS_DIR, ParseCache, contact_names, load_journal, relative_path
@@ -125,11 +125,12 @@ def build(
     version = _code_version()
     if not cache:
         return _build(root, today, strict, BuildCache(version), jobs or cpu_count())
-    inputs = _inputs_key(root, today, strict, version)
+    inputs, stats = _inputs_key(root, today, strict, version)
     quick = _unchanged(root, inputs)
     if quick is not None:
         return quick
     store = caching.load_cache(root, version)
+    store.stats = stats  # taken a moment ago: the loader need not take them again
     compiled = caching.compiled_templates(root, version)
     result = _build(root, today, strict, store, jobs or cpu_count(), compiled, caching.page_store(root))
     caching.save_cache(root, store)
@@ -441,19 +442,24 @@ def _render_all(plan: _Plan, held: dict[str, tuple[str, str, bytes]], jobs: int)
 # --- nothing changed ----------------------------------------------------------------------------------
 
 
-def _inputs_key(root: Path, today: date, strict: bool, version: str) -> str | None:
-    """Digest the stat of every input file; None when one changed too recently to vouch for it."""
+def _inputs_key(root: Path, today: date, strict: bool, version: str) -> tuple[str | None, dict[str, StatKey]]:
+    """Digest the stat of every input file (None when one changed too recently to vouch for it).
+
+    Also return the stats taken, by relative path.
+    """
     now = time.time_ns()
     seen: list[object] = [version, today.isoformat(), strict]
+    stats: dict[str, StatKey] = {}
+    vouched = True
     for rel in _input_files(root):
         try:
-            key = caching.stat_key(os.stat(os.path.join(root, rel)))
+            key = stats[rel] = caching.stat_key(os.stat(os.path.join(root, rel)))
         except OSError:
-            return None
-        if not caching.settled(key, now):
-            return None
+            vouched = False
+            continue
+        vouched = vouched and caching.settled(key, now)
         seen.append((rel, key))
-    return digest(repr(seen).encode("utf-8", "surrogatepass"))
+    return (digest(repr(seen).encode("utf-8", "surrogatepass")) if vouched else None), stats
 
 
 def _input_files(root: Path) -> list[str]:

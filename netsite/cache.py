@@ -123,6 +123,7 @@ class BuildCache:
     notes: dict[tuple[str, bool], Any] = field(default_factory=dict)
     pages: dict[str, tuple[str, str, str]] = field(default_factory=dict)  # path -> coarse, fine key, digest
     dirty: set[int] = field(default_factory=lambda: set(range(SHARDS)))  # parse shards to save
+    stats: dict[str, StatKey] = field(default_factory=dict)  # taken this build; used once, never saved
 
     def parse_files(self, named: list[tuple[Path, str]], parse: Parse | None = None) -> list[ParseResult]:
         """Parse contact files, reusing what is known; parse does the rest (in a pool, maybe).
@@ -131,6 +132,7 @@ class BuildCache:
         its worker processes.
         """
         found = [self._recall(file, rel) for file, rel in named]
+        self.stats = {}
         todo = [item for item in found if isinstance(item, _Unknown)]
         parsed = (parse or parse_serially)([(Path(u.rel).stem, u.rel, u.source) for u in todo])
         for unknown, (result, sum_, front) in zip(todo, parsed, strict=True):
@@ -147,7 +149,7 @@ class BuildCache:
     def _recall(self, file: Path, rel: str) -> ParseResult | _Unknown:
         """Return the known parse of a file, or what the parser needs (a read error is a result)."""
         try:
-            key = stat_key(os.stat(file))
+            key = self.stats.get(rel) or stat_key(os.stat(file))
             known = self.files.get(rel)
             if known is None:  # nothing known to compare its bytes with: the parser reads them
                 return _Unknown(rel, key, os.fspath(file))
@@ -252,7 +254,7 @@ def load_cache(root: Path, version: str) -> BuildCache:
             cache.parses.update(saved[1])
     except Exception:  # a cache is only ever a shortcut: anything wrong with it means no cache
         return BuildCache(version)
-    cache.dirty = set()
+    cache.dirty, cache.stats = set(), {}
     return cache
 
 
@@ -265,7 +267,7 @@ def save_cache(root: Path, cache: BuildCache) -> None:
             parts[shard(key[0])][key] = result
     for number in sorted(cache.dirty):
         _save(folder / _shard_file(number), (cache.version, parts[number]))
-    parses, cache.parses = cache.parses, {}
+    parses, cache.parses, cache.stats = cache.parses, {}, {}
     try:
         _save(folder / CACHE_FILE, cache)
     finally:
