@@ -495,28 +495,8 @@ def _unchanged(root: Path, inputs: str | None) -> BuildResult | None:
         return None
     if stamp is None or stamp.key != digest(repr((inputs, output)).encode()):
         return None
-    if not _all_there(out, stamp.paths):
+    if not present_files(out).issuperset(stamp.paths):
         return None
     files = SiteFiles(out, list(stamp.paths))
     stats = WriteStats(0, len(stamp.paths), 0)
     return BuildResult(list(stamp.problems), files, None, stats=stats, contacts=stamp.contacts)
-
-
-def _all_there(out: Path, paths: tuple[str, ...]) -> bool:
-    """Tell whether every path is a file in out, listing each folder once rather than one stat a file."""
-    listed: dict[str, set[str]] = {}
-    for path in paths:
-        folder, _, name = path.rpartition("/")
-        if folder not in listed:
-            listed[folder] = _files_in(os.path.join(out, folder))
-        if name not in listed[folder]:
-            return False
-    return True
-
-
-def _files_in(folder: str) -> set[str]:
-    try:
-        with os.scandir(folder) as entries:
-            return {e.name for e in entries if e.is_file()}
-    except OSError:
-        return set()

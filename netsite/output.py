@@ -117,12 +117,7 @@ class Staging:
 
         The staging folder itself is made by the first put: a build that writes nothing makes nothing.
         """
-        target = os.path.join(self.folder, path)
-        parent = os.path.dirname(target)
-        if parent not in self.made:
-            os.makedirs(parent, exist_ok=True)
-            self.made.add(parent)
-        _write_file(target, data)
+        _write_file(self._target(path), data)
 
     def commit(
         self,
@@ -155,16 +150,21 @@ class Staging:
 
         A hard link, or a copy where links are not possible.
         """
-        target = os.path.join(self.folder, path)
-        parent = os.path.dirname(target)
-        if parent not in self.made:
-            os.makedirs(parent, exist_ok=True)
-            self.made.add(parent)
+        target = self._target(path)
         source = os.path.join(self.out, path) if listed or store is None else store.path(sum_)
         try:
             os.link(source, target)
         except OSError:
             shutil.copyfile(source, target)
+
+    def _target(self, path: str) -> str:
+        """Return where a file of the new site goes, making its folder the first time."""
+        target = os.path.join(self.folder, path)
+        parent = os.path.dirname(target)
+        if parent not in self.made:
+            os.makedirs(parent, exist_ok=True)
+            self.made.add(parent)
+        return target
 
 
 class PageStore:
