@@ -125,14 +125,14 @@ def build(
     version = _code_version()
     if not cache:
         return _build(root, today, strict, BuildCache(version), jobs or cpu_count())
-    inputs, stats = _inputs_key(root, today, strict, version)
+    inputs, stat_keys = _inputs_key(root, today, strict, version)
     quick = _unchanged(root, inputs)
     if quick is not None:
         return quick
     store = caching.load_cache(root, version)
-    store.stats = stats  # taken a moment ago: the loader need not take them again
     compiled = caching.compiled_templates(root, version)
-    result = _build(root, today, strict, store, jobs or cpu_count(), compiled, caching.page_store(root))
+    kept = caching.page_store(root)
+    result = _build(root, today, strict, store, jobs or cpu_count(), compiled, kept, stat_keys)
     caching.save_cache(root, store)
     caching.save_stamp(root, _stamp(root, inputs, result))
     return result
@@ -161,11 +161,15 @@ def _failed(network: Network, failure: str) -> BuildResult:
 
 
 def _model(
-    root: Path, today: date, store: BuildCache, jobs: int
+    root: Path, today: date, store: BuildCache, jobs: int, stat_keys: Mapping[str, StatKey] | None = None
 ) -> tuple[Network | None, BuildResult | None]:
-    """Load (reusing parses) and model the journal; a failed BuildResult when the config is unusable."""
+    """Load (reusing parses) and model the journal; a failed BuildResult when the config is unusable.
+
+    stat_keys are the contact files' stats if this build took them already.
+    """
     with no_collection():
-        journal = load_journal(root, parse_files=partial(store.parse_files, parse=partial(_parse, jobs)))
+        parse_files = partial(store.parse_files, parse=partial(_parse, jobs), stat_keys=stat_keys)
+        journal = load_journal(root, parse_files=parse_files)
         if not journal.config_ok:
             return None, BuildResult(list(journal.problems), failure=config_failure(journal.problems))
         return build_network(journal, today), None
@@ -245,12 +249,13 @@ def _build(
     jobs: int,
     compiled: Path | None = None,
     kept: PageStore | None = None,
+    stat_keys: Mapping[str, StatKey] | None = None,
 ) -> BuildResult:
     """Load, model, render and write; compiled is where Jinja may keep compiled templates, kept the
-    pages of earlier builds."""
+    pages of earlier builds, stat_keys the input files' stats if taken already."""
     from .site import RenderError
 
-    network, failed = _model(root, today, store, jobs)
+    network, failed = _model(root, today, store, jobs, stat_keys)
     if network is None:
         return failed or BuildResult(failure=_BAD_CONFIG)
     if strict and network.problems:

@@ -24,7 +24,7 @@ import shutil
 import sys
 import time
 import zlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -123,16 +123,20 @@ class BuildCache:
     notes: dict[tuple[str, bool], Any] = field(default_factory=dict)
     pages: dict[str, tuple[str, str, str]] = field(default_factory=dict)  # path -> coarse, fine key, digest
     dirty: set[int] = field(default_factory=lambda: set(range(SHARDS)))  # parse shards to save
-    stats: dict[str, StatKey] = field(default_factory=dict)  # taken this build; used once, never saved
 
-    def parse_files(self, named: list[tuple[Path, str]], parse: Parse | None = None) -> list[ParseResult]:
+    def parse_files(
+        self,
+        named: list[tuple[Path, str]],
+        parse: Parse | None = None,
+        stat_keys: Mapping[str, StatKey] | None = None,
+    ) -> list[ParseResult]:
         """Parse contact files, reusing what is known; parse does the rest (in a pool, maybe).
 
         Files the cache has never seen are read by parse too, so that a first build reads them in
         its worker processes.
         """
-        found = [self._recall(file, rel) for file, rel in named]
-        self.stats = {}
+        taken = stat_keys or {}
+        found = [self._recall(file, rel, taken.get(rel)) for file, rel in named]
         todo = [item for item in found if isinstance(item, _Unknown)]
         parsed = (parse or parse_serially)([(Path(u.rel).stem, u.rel, u.source) for u in todo])
         for unknown, (result, sum_, front) in zip(todo, parsed, strict=True):
@@ -146,10 +150,13 @@ class BuildCache:
         answers = iter(result for result, _, _ in parsed)
         return [next(answers) if isinstance(item, _Unknown) else item for item in found]
 
-    def _recall(self, file: Path, rel: str) -> ParseResult | _Unknown:
-        """Return the known parse of a file, or what the parser needs (a read error is a result)."""
+    def _recall(self, file: Path, rel: str, key: StatKey | None) -> ParseResult | _Unknown:
+        """Return the known parse of a file, or what the parser needs (a read error is a result).
+
+        key is the file's stat if it was taken already.
+        """
         try:
-            key = self.stats.get(rel) or stat_key(os.stat(file))
+            key = key or stat_key(os.stat(file))
             known = self.files.get(rel)
             if known is None:  # nothing known to compare its bytes with: the parser reads them
                 return _Unknown(rel, key, os.fspath(file))
@@ -254,7 +261,7 @@ def load_cache(root: Path, version: str) -> BuildCache:
             cache.parses.update(saved[1])
     except Exception:  # a cache is only ever a shortcut: anything wrong with it means no cache
         return BuildCache(version)
-    cache.dirty, cache.stats = set(), {}
+    cache.dirty = set()
     return cache
 
 
@@ -267,7 +274,7 @@ def save_cache(root: Path, cache: BuildCache) -> None:
             parts[shard(key[0])][key] = result
     for number in sorted(cache.dirty):
         _save(folder / _shard_file(number), (cache.version, parts[number]))
-    parses, cache.parses, cache.stats = cache.parses, {}, {}
+    parses, cache.parses = cache.parses, {}
     try:
         _save(folder / CACHE_FILE, cache)
     finally:
