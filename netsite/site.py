@@ -23,7 +23,6 @@ from .layout import template_dirs
 from .model import Network
 from .notes import NotesRenderer
 from .views import preorder
-from .weekly import Week
 from .words import format_day, plural
 
 Resolve = Callable[[str], tuple[str, str] | None]
@@ -270,6 +269,14 @@ class SiteFacts:
     def tag_slugs(self) -> dict[str, str]:
         return {g.name.casefold(): g.slug for g in self.network.tags}
 
+    def company_page(self, company: str | None) -> str | None:
+        """Return the path of a company's page from the site root (groups are keyed by case fold)."""
+        return _group_page("companies", self.company_slugs, company)
+
+    def tag_pages(self, tags: tuple[str, ...]) -> list[tuple[str, str | None]]:
+        """Return each tag with the path of its page from the site root."""
+        return [(t, _group_page("tags", self.tag_slugs, t)) for t in tags]
+
     @cached_property
     def due_by_contact(self) -> dict[str, list[DueItem]]:
         found: dict[str, list[DueItem]] = {}
@@ -333,9 +340,9 @@ def _contacts_list(facts: SiteFacts) -> dict[str, Any]:
             degree=forest.degree[c.id],
             referrer=network.contacts[forest.parent[c.id]] if forest.parent[c.id] else None,
             last=network.last_contact[c.id],
-            company_page=_group_page("companies", facts.company_slugs, c.company),
+            company_page=facts.company_page(c.company),
             company_key=(c.company or "").lower(),
-            tags=[(t, _group_page("tags", facts.tag_slugs, t)) for t in c.tags],
+            tags=facts.tag_pages(c.tags),
             tags_key="|".join(t.lower() for t in c.tags),
             has_problems=c.path in network.problems_by_path,
         )
@@ -372,8 +379,8 @@ def _contact_context(facts: SiteFacts, contact: Contact, notes: Notes) -> dict[s
         "referrals": facts.referrals(contact.id),
         "due_items": facts.due_by_contact.get(contact.id, []),
         "own_problems": network.problems_by_path.get(contact.path, []),
-        "company_slug": facts.company_slugs.get((contact.company or "").casefold()),
-        "tags": [(t, _group_page("tags", facts.tag_slugs, t)) for t in contact.tags],
+        "company_page": facts.company_page(contact.company),
+        "tags": facts.tag_pages(contact.tags),
         "extra": [(k, show_value(v)) for k, v in contact.extra],
         "notes_html": Markup(notes.render(contact.notes)),
     }
@@ -414,8 +421,3 @@ def _company_context(network: Network, group: Group) -> dict[str, Any]:
 def _paths_into(network: Network, members: tuple[str, ...]) -> list[list[Contact]]:
     """Return, for each insider, the referral chain from a first-degree contact to them."""
     return [[network.contacts[c] for c in network.forest.chain(m)] for m in members]
-
-
-def week_url(week: Week) -> str:
-    """Return a week page's path from the site root."""
-    return f"weeks/{week.label}.html"
