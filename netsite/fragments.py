@@ -13,13 +13,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from urllib.parse import quote
 
 from markupsafe import Markup, escape
 
 from .contact import LOG_CLASSES, Contact, LogEntry
 from .due import DueItem
 from .model import Network
+from .notes import contact_href
 from .words import format_day, plural
 
 _STALE = ' <span class="badge stale" title="no interaction for over {} days">going cold</span>'
@@ -29,7 +29,7 @@ _ARROW = ' <span class="arrow" aria-hidden="true">→</span> '
 
 def contact_url(contact_id: str) -> str:
     """Return a contact page's path from the site root."""
-    return f"contacts/{quote(contact_id)}.html"
+    return f"contacts/{contact_href(contact_id)}"
 
 
 def due_when(item: DueItem) -> Markup:

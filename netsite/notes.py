@@ -210,7 +210,7 @@ def wikilink_targets(text: str) -> list[tuple[int, str]]:
     """Return (line offset, target) for every [[wikilink]] in text."""
     found = []
     for number, line in enumerate(text.splitlines()):
-        found.extend((number, m.group(1)) for m in re.finditer(WIKILINK, line))
+        found.extend((number, m.group(1)) for m in _WIKILINK_RE.finditer(line))
     return found
 
 
