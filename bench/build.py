@@ -245,14 +245,13 @@ def _pss_kb(pid: int) -> int:
 
 
 def _clean(root: Path) -> None:
-    _set_aside(root / "output")
-    _set_aside(root / ".netsite")
+    _clear(root / "output", root / ".netsite")
+
+
+def _clear(*folders: Path) -> None:
+    for folder in folders:
+        _set_aside(folder)
     os.sync()  # the last run's writes reach the disk now, not during the next timed run
-
-
-def _clear(folder: Path) -> None:
-    _set_aside(folder)
-    os.sync()
 
 
 def _set_aside(folder: Path) -> None:
