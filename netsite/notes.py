@@ -5,16 +5,16 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, MutableMapping
-from functools import cache
+from functools import cache, partial
 from urllib.parse import quote
 
 import markdown
 from markdown.extensions import Extension
 from markdown.inlinepatterns import InlineProcessor
-from markdown.serializers import to_xhtml_string
 from markdown.treeprocessors import Treeprocessor
 
 from .digests import digest
+from .markdown_subset import MarkdownSubset
 
 WIKILINK = r"\[\[\s*([^\]|\n]+?)\s*(?:\|\s*([^\]\n]*?)\s*)?\]\]"
 _SAFE_SCHEMES = ("http://", "https://", "mailto:")
@@ -26,12 +26,11 @@ class _WikiLinks(InlineProcessor):
         self.resolve = resolve
 
     def handleMatch(self, m: re.Match[str], data: str) -> tuple[ET.Element, int, int]:
-        return _wikilink(m, self.resolve), m.start(0), m.end(0)
+        return _wikilink(m.group(1), m.group(2), self.resolve), m.start(0), m.end(0)
 
 
-def _wikilink(m: re.Match[str], resolve: Callable[[str], tuple[str, str] | None]) -> ET.Element:
-    """Make the element of a [[wikilink]] match: a link to the contact, or a note that none matches."""
-    target, label = m.group(1), m.group(2)
+def _wikilink(target: str, label: str | None, resolve: Callable[[str], tuple[str, str] | None]) -> ET.Element:
+    """Make the element of a [[wikilink]]: a link to the contact, or a note that none matches."""
     found = resolve(target)
     if found is None:
         el = ET.Element("span", {"class": "wikilink missing", "title": "no such contact"})
@@ -110,19 +109,7 @@ _TRIGGERS: dict[str, tuple[tuple[str, ...], ...]] = {
 }
 
 
-_ALL_BUT_WIKILINKS = frozenset(_TRIGGERS) - {"netsite-wikilink"}
 _WIKILINK_RE = re.compile(WIKILINK)
-# A line that could start anything but a paragraph (code, heading, list, quote, rule, table), or a
-# character Python-Markdown would change (tabs, carriage returns, other white space, controls).
-_NOT_PARAGRAPH = re.compile(r"^(?:[ #>*+=|-]|\d+[.)])|^[|: -]+$|[^\S \n]|[\x00-\x09\x0b-\x1f\x7f]", re.M)
-
-
-def _paragraphs_only(text: str) -> bool:
-    """Tell whether a note is nothing but paragraphs of plain text and wikilinks."""
-    if _NOT_PARAGRAPH.search(text):
-        return False
-    rest = _WIKILINK_RE.sub("", text)
-    return "[" not in rest and "]" not in rest and "|" not in rest
 
 
 _PARTS = tuple(sorted({part for groups in _TRIGGERS.values() for group in groups for part in group}))
@@ -149,50 +136,14 @@ class NotesRenderer:
     def __init__(self, resolve: Callable[[str], tuple[str, str] | None], allow_html: bool) -> None:
         self.resolve, self.allow_html = resolve, allow_html
         self.converters: dict[frozenset[str], markdown.Markdown] = {}
+        self.subset = MarkdownSubset(WIKILINK, partial(_wikilink, resolve=resolve))
 
     def render(self, text: str) -> str:
         """Return the HTML of one note."""
-        absent = _absent_patterns(text)
-        if absent >= _ALL_BUT_WIKILINKS and _paragraphs_only(text):
-            return self._paragraphs(text)
-        return self._converter(absent).reset().convert(text)
-
-    def _paragraphs(self, text: str) -> str:
-        """Render a note of plain paragraphs and wikilinks as Python-Markdown does, skipping its parsers.
-
-        Python-Markdown splits such a note at blank lines into paragraphs, and its only inline
-        pattern that can match is the wikilink; the tree is serialized by its own serializer.
-        tests/test_notes.py checks this against Python-Markdown on generated notes.
-        """
-        if not text.strip():
-            return ""
-        root = ET.Element("div")
-        root.text = "\n"
-        for block in (text + "\n\n").split("\n\n"):
-            if block.strip():
-                paragraph = ET.SubElement(root, "p")
-                paragraph.tail = "\n"
-                self._inline(paragraph, block.lstrip())
-        html = to_xhtml_string(root)
-        return html[html.index("<div>") + 5 : html.rindex("</div>")].strip()
-
-    def _inline(self, paragraph: ET.Element, text: str) -> None:
-        """Fill a paragraph with text and the elements of its wikilinks."""
-        last: ET.Element | None = None
-        start = 0
-        for m in _WIKILINK_RE.finditer(text):
-            piece = text[start : m.start()]
-            if last is None:
-                paragraph.text = piece
-            else:
-                last.tail = piece
-            last = _wikilink(m, self.resolve)
-            paragraph.append(last)
-            start = m.end()
-        if last is None:
-            paragraph.text = text[start:]
-        else:
-            last.tail = text[start:]
+        html = self.subset.render(text)
+        if html is None:
+            html = self._converter(_absent_patterns(text)).reset().convert(text)
+        return html
 
     def _converter(self, absent: frozenset[str]) -> markdown.Markdown:
         md = self.converters.get(absent)

@@ -1,4 +1,4 @@
-"""Notes: the shortcut for plain paragraphs gives exactly what Python-Markdown gives."""
+"""Notes: the Markdown subset rendered without Python-Markdown gives exactly what Python-Markdown gives."""
 
 from __future__ import annotations
 
@@ -68,6 +68,24 @@ TOKENS = [
     ":",
     "    ",
     "https://example.com/a_b",
+    "- ",
+    "\n- ",
+    "\n- item",
+    "\n\n- one\n- two [[Ann]]\n\n",
+    "**",
+    "**bold**",
+    "** loose **",
+    "*em*",
+    "[the guide](https://example.com/a_b?x=1&y=2)",
+    "[rel](page.html)",
+    "[x](mailto:a@b.c)",
+    "[[Ann]](x)",
+    "(",
+    ")",
+    "R&D",
+    "&copy;",
+    "[[bob lee|**Bob**]]",
+    "[[x]]",
 ]
 NOTES = st.lists(st.sampled_from(TOKENS), max_size=14).map("".join)
 
@@ -91,16 +109,33 @@ def test_the_shortcut_gives_what_python_markdown_gives(allow_html: bool, text: s
         "Two lines\nof one paragraph, then [[nobody]].",
         "",
         "\n\n",
+        "- **Trends**: hiring\n- **Advice**: ask [[bob lee|Bob]]\n- see [the guide](https://example.com/g)",
+        "Intro.\n\n- one\n- two\n\nR&D, Q&A and 5 > 3.",
     ],
 )
 def test_plain_notes_take_the_shortcut(text: str) -> None:
-    assert notes._paragraphs_only(text) and notes._absent_patterns(text) >= notes._ALL_BUT_WIKILINKS
+    assert NotesRenderer(resolve, False).subset.render(text) is not None
 
 
 @pytest.mark.parametrize(
     "text",
-    ["- a list", "# Heading", "a\n    code", "1. first", "> quote", "a | b\n--- | ---", "tab\tx", "a [b]"],
+    [
+        "# Heading",
+        "a\n    code",
+        "1. first",
+        "> quote",
+        "a | b\n--- | ---",
+        "tab\tx",
+        "a [b]",
+        "*em*",
+        "- a\n\n- b",
+        "- a\ncontinued",
+        "snake_case",
+        "&amp;",
+        "[[x]]",
+        "**[[Ann]]**",
+        "[[Ann]](x)",
+    ],
 )
 def test_anything_else_goes_through_python_markdown(text: str) -> None:
-    plain = notes._paragraphs_only(text) and notes._absent_patterns(text) >= notes._ALL_BUT_WIKILINKS
-    assert not plain
+    assert NotesRenderer(resolve, False).subset.render(text) is None
