@@ -20,6 +20,9 @@ from typing import Any
 import yaml
 from frontmatter.default_handlers import YAMLHandler
 
+from . import yaml_subset
+from .linevalues import LineDict, LineList, add_key, new_list, new_mapping
+
 _BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _FENCE = YAMLHandler.FM_BOUNDARY
@@ -28,19 +31,6 @@ MAX_DEPTH = 64  # lists and mappings inside each other; deeper input could overf
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 _NEWLINE = re.compile("\n")
 _BLOCK_INDICATOR = re.compile(r"[-:?](?=\s|\Z)")
-
-
-class LineDict(dict):
-    """A mapping that knows the 1-based line of each key (relative to the YAML text)."""
-
-    lines: dict[Any, int]  # file line of each key
-    duplicates: list[tuple[Any, int]]
-
-
-class LineList(list):
-    """A sequence that knows the 1-based line of each item."""
-
-    lines: list[int]
 
 
 class _LineLoader(_BaseLoader):  # type: ignore[misc, valid-type]
@@ -66,8 +56,7 @@ def _construct_mapping(loader: Any, node: yaml.MappingNode) -> LineDict:
     own = sum(key_node.tag != _MERGE_TAG for key_node, _ in node.value)
     loader.flatten_mapping(node)
     merged = len(node.value) - own  # merged pairs come first and may be overridden silently
-    result = LineDict()
-    result.lines, result.duplicates = {}, []
+    result = new_mapping()
     own_keys: set[Any] = set()
     for index, (key_node, value_node) in enumerate(node.value):
         key = loader.construct_object(key_node, deep=True)
@@ -80,19 +69,14 @@ def _construct_mapping(loader: Any, node: yaml.MappingNode) -> LineDict:
                 "a key here is a list or mapping, which cannot be a key",
                 key_node.start_mark,
             ) from exc
-        if index >= merged:
-            if key in own_keys:
-                result.duplicates.append((key, loader.line_of(key_node)))
-            own_keys.add(key)
-        result[key] = loader.construct_object(value_node, deep=True)
-        result.lines[key] = loader.line_of(key_node)
+        value = loader.construct_object(value_node, deep=True)
+        add_key(result, own_keys, key, value, loader.line_of(key_node), own=index >= merged)
     return result
 
 
 def _construct_sequence(loader: Any, node: yaml.SequenceNode) -> LineList:
-    result = LineList(loader.construct_object(child, deep=True) for child in node.value)
-    result.lines = [loader.line_of(child) for child in node.value]
-    return result
+    items = [loader.construct_object(child, deep=True) for child in node.value]
+    return new_list(items, [loader.line_of(child) for child in node.value])
 
 
 def _construct_timestamp(loader: Any, node: yaml.ScalarNode) -> date | str:
@@ -139,6 +123,26 @@ _PLAIN_CONSTRUCTORS = {
     f"tag:yaml.org,2002:{name}": _LineLoader.yaml_constructors[f"tag:yaml.org,2002:{name}"]
     for name in ("null", "bool", "int", "float", "str", "seq", "map", "timestamp")
 }
+_SCALAR_TAGS = {f"tag:yaml.org,2002:{name}" for name in ("null", "bool", "int", "float", "timestamp")}
+_ANY_FIRST = _LineLoader.yaml_implicit_resolvers.get(None, [])  # tried after those of the first character
+_RESOLVERS = {first: pairs + _ANY_FIRST for first, pairs in _LineLoader.yaml_implicit_resolvers.items()}
+_SCALARS = _LineLoader("")  # constructs typed scalars for the subset reader
+
+
+def _plain_scalar(text: str) -> Any:
+    """Type a plain scalar as _LineLoader does; refuse what the subset reader should leave to it."""
+    resolvers = _RESOLVERS.get(text[:1], _ANY_FIRST)
+    if not resolvers:
+        return text
+    for tag, pattern in resolvers:
+        if pattern.match(text):
+            if tag not in _SCALAR_TAGS:
+                raise yaml_subset.Refused
+            try:
+                return _PLAIN_CONSTRUCTORS[tag](_SCALARS, yaml.ScalarNode(tag, text))
+            except Exception as exc:  # PyYAML will raise it again, with its own words
+                raise yaml_subset.Refused from exc
+    return text
 
 
 @dataclass(frozen=True)
@@ -171,6 +175,9 @@ def split(text: str) -> Split | None:
 def load(part: Split) -> Any:
     """Parse the front matter YAML; raises yaml.YAMLError on bad input or too many aliased values."""
     text = part.front_matter
+    plain = yaml_subset.parse(text, part.front_matter_line, _plain_scalar)
+    if plain is not yaml_subset.REFUSED:
+        return plain
     if _may_nest_too_deep(text):
         _check_depth(text)
     loader = _LineLoader(text)

@@ -1,0 +1,182 @@
+"""The YAML subset reader gives exactly what the PyYAML loader gives, or refuses."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from netsite import frontmatter_yaml as fm
+from netsite import yaml_subset
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def by_pyyaml(text: str, first_line: int = 2) -> Any:
+    """Load front matter with the PyYAML loader alone."""
+    part = fm.Split(text, first_line, "", first_line + text.count("\n") + 1)
+    original = yaml_subset.parse
+    yaml_subset.parse = lambda *args: yaml_subset.REFUSED
+    try:
+        return fm.load(part)
+    finally:
+        yaml_subset.parse = original
+
+
+def by_subset(text: str, first_line: int = 2) -> Any:
+    return yaml_subset.parse(text, first_line, fm._plain_scalar)
+
+
+def shape(value: Any) -> Any:
+    """Describe a loaded value with its types, lines and duplicate keys, for comparing."""
+    if isinstance(value, dict):
+        pairs = [(type(k).__name__, k, shape(v), value.lines[k]) for k, v in value.items()]
+        return ("map", pairs, value.duplicates)
+    if isinstance(value, list):
+        return ("seq", [shape(v) for v in value], value.lines)
+    return (type(value).__name__, value)
+
+
+KEYS = ["name", "company", "tags", "log", "how met", "2026-11-05", "true", "1", "a:b", "#k", "-k", "k ", "ü"]
+SEPARATORS = [": ", ":", ":  ", " : ", ":\t"]
+VALUES = [
+    "Ann Lee",
+    "R&D, Q&A",
+    "x # comment",
+    "x#y",
+    "a: b",
+    "a:",
+    "a:b",
+    "'quoted'",
+    "'it''s'",
+    '"double"',
+    '"esc\\n"',
+    '"open',
+    "[a, b]",
+    "[[Bob Smith]]",
+    "[a, [b, c]]",
+    "[]",
+    "[a,]",
+    "[a b, 'c']",
+    "[a: b]",
+    "{date: 2026-11-06, kind: call}",
+    "{a: b, a: c}",
+    "{a}",
+    "~",
+    "null",
+    "Null",
+    "true",
+    "yes",
+    "no",
+    "1",
+    "01",
+    "0x1F",
+    "1.5",
+    "1e5",
+    ".inf",
+    "-5",
+    "2026-11-25",
+    "2026-02-30",
+    "2026-11-25 10:00:00",
+    "12:30",
+    "|",
+    ">",
+    "&anchor x",
+    "*alias",
+    "!!str x",
+    "%x",
+    "@x",
+    "`x`",
+    "é\u2028",
+    "",
+    " ",
+]
+ITEM_PREFIXES = ["- ", "  - ", "    - ", "-  ", "  ", "    ", "  # note", "", "-"]
+ITEMS = ["2026-11-03 email: sent pitch", "2026-11-04 call", "a: b", "k:", "- nested", *VALUES]
+
+
+def lines() -> st.SearchStrategy[str]:
+    top = st.builds(
+        lambda k, s, v: k + s + v, st.sampled_from(KEYS), st.sampled_from(SEPARATORS), st.sampled_from(VALUES)
+    )
+    item = st.builds(lambda p, v: p + v, st.sampled_from(ITEM_PREFIXES), st.sampled_from(ITEMS))
+    return st.one_of(top, item, st.sampled_from(["", "# comment", "   ", "...", "---"]))
+
+
+# Anything at all, line by line: mostly refused, which is what it is for.
+ANY_LINES = st.lists(lines(), min_size=1, max_size=10).map("\n".join)
+
+PLAIN_KEYS = ["name", "company", "tags", "log", "how met", "2026-11-05", "true", "1", "ü", "name"]
+PLAIN_VALUES = [v for v in VALUES if v and v[0] not in "-|>&*!%@`" and ": " not in v and "\u2028" not in v]
+
+
+@st.composite
+def entry(draw: st.DrawFn) -> str:
+    """A top-level key with its value on its line, or a block list below it."""
+    key = draw(st.sampled_from(PLAIN_KEYS))
+    if draw(st.booleans()):
+        return f"{key}: {draw(st.sampled_from(PLAIN_VALUES))}"
+    indent = " " * draw(st.sampled_from([0, 2, 4]))
+    items = []
+    for _ in range(draw(st.integers(0, 4))):
+        item = draw(st.sampled_from(["2026-11-03 email: sent pitch", "k:", "a: b", *PLAIN_VALUES]))
+        items.append(f"{indent}- {item}")
+        if ": " in item or item.endswith(":"):
+            for more in draw(st.lists(st.sampled_from(PLAIN_VALUES), max_size=2)):
+                items.append(f"{indent}  {draw(st.sampled_from(PLAIN_KEYS))}: {more}")
+    return "\n".join([f"{key}:", *items])
+
+
+def mutated(text: str, where: int, junk: str) -> str:
+    return text[:where] + junk + text[where:]
+
+
+# Front matter as people write it, sometimes with a comment, a blank line or one odd piece inserted.
+WRITTEN = st.lists(
+    st.one_of(entry(), st.sampled_from(["# comment", "", "  # indented comment"])), min_size=1, max_size=8
+)
+FRONT_MATTER = st.one_of(
+    WRITTEN.map("\n".join),
+    st.builds(
+        mutated,
+        WRITTEN.map("\n".join),
+        st.integers(0, 200),
+        st.sampled_from(
+            [" ", "  ", "\n", "\n  ", "- ", ":", ": ", "#", " #", "[", "]", "{", "'", '"', ",", "\t"]
+        ),
+    ),
+    ANY_LINES,
+)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(text=FRONT_MATTER)
+@example(text="name: Ann\nname: Bob\n1: a\ntrue: b")
+@example(text="log:\n  - 2026-11-03 email: sent pitch\n  - date: 2026-11-04\n    kind: call\n  - 2026-11-05")
+@example(text="log:\n- a\n- b\nname: x")
+@example(text='referred_by: [[Bob Smith]]\ntags: [a, b]  # two\nphone: "+1 555 0100"')
+def test_the_subset_reads_what_pyyaml_reads(text: str) -> None:
+    fast = by_subset(text)
+    if fast is yaml_subset.REFUSED:
+        return
+    assert shape(fast) == shape(by_pyyaml(text))
+
+
+def test_refused_text_includes_everything_pyyaml_rejects() -> None:
+    for text in ["a: b: c", "name: [a,", "log:\n  - a\n   b", "k: |\n  x", "a: *x", "k: 'it''s'"]:
+        assert by_subset(text) is yaml_subset.REFUSED
+    with pytest.raises(yaml.YAMLError):
+        by_pyyaml("a: b: c")
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "contacts").rglob("*.md")), ids=lambda p: p.name)
+def test_every_sample_contact_takes_the_subset(path: Path) -> None:
+    part = fm.split(path.read_text(encoding="utf-8"))
+    assert part is not None
+    fast = yaml_subset.parse(part.front_matter, part.front_matter_line, fm._plain_scalar)
+    assert fast is not yaml_subset.REFUSED
+    assert shape(fast) == shape(by_pyyaml(part.front_matter, part.front_matter_line))
