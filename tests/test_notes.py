@@ -86,6 +86,14 @@ TOKENS = [
     "&copy;",
     "[[bob lee|**Bob**]]",
     "[[x]]",
+    "## ",
+    "\n### Heading *one*\n",
+    "#tag",
+    "\n1. first\n2. second",
+    "3. ",
+    "10. ",
+    "a*b*c",
+    "*",
 ]
 NOTES = st.lists(st.sampled_from(TOKENS), max_size=14).map("".join)
 
@@ -111,6 +119,7 @@ def test_the_shortcut_gives_what_python_markdown_gives(allow_html: bool, text: s
         "\n\n",
         "- **Trends**: hiring\n- **Advice**: ask [[bob lee|Bob]]\n- see [the guide](https://example.com/g)",
         "Intro.\n\n- one\n- two\n\nR&D, Q&A and 5 > 3.",
+        "## TIARA\nWhat *trends* matter?\n\n3. Which skills?\n4. What next?",
     ],
 )
 def test_plain_notes_take_the_shortcut(text: str) -> None:
@@ -120,15 +129,15 @@ def test_plain_notes_take_the_shortcut(text: str) -> None:
 @pytest.mark.parametrize(
     "text",
     [
-        "# Heading",
         "a\n    code",
-        "1. first",
         "> quote",
         "a | b\n--- | ---",
         "tab\tx",
         "a [b]",
-        "*em*",
+        "* item",
+        "*a**b*",
         "- a\n\n- b",
+        "- a\n\n1. b",
         "- a\ncontinued",
         "snake_case",
         "&amp;",
