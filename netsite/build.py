@@ -282,7 +282,8 @@ def _write(
     """Render the pages whose keys changed into a staging folder and swap it in, if anything changed."""
     check_paths([*(p.path for p in plan.pages), *plan.site.assets])
     there = present_files(out) if old else set()
-    staging = Staging(out)
+    spare = None if kept is None else caching.spare_site(out.parent)  # a cached build keeps the retired site
+    staging = Staging(out, spare)
     try:
         digests, written = _render_into(old, there, plan, store, staging, jobs, kept)
         written |= _put_assets(old, there, plan.site.assets, staging, digests)

@@ -39,6 +39,7 @@ CACHE_DIR = ".netsite"
 CACHE_FILE = "build-cache.pickle"
 STAMP_FILE = "build-stamp.pickle"
 PAGES_DIR = "pages"
+SPARE_DIR = "spare-site"
 FORMAT = 2
 SETTLED_NS = 2_000_000_000  # a file this much older than the moment it was read cannot change unseen
 
@@ -245,6 +246,11 @@ def compiled_templates(root: Path, version: str) -> Path | None:
 def page_store(root: Path) -> PageStore:
     """Return the store of pages earlier builds wrote (hard links to the files of output/)."""
     return PageStore(root / CACHE_DIR / PAGES_DIR)
+
+
+def spare_site(root: Path) -> Path:
+    """Return where the site a build retired is kept, to be brought up to date by the next build."""
+    return root / CACHE_DIR / SPARE_DIR
 
 
 def load_cache(root: Path, version: str) -> BuildCache:

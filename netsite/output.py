@@ -1,14 +1,18 @@
 """Write a rendered site: the one place that touches output/, always by staging and swapping.
 
-A build writes the new site into a sibling staging folder, hard-linking every file
-whose bytes did not change (so its mtime and inode stay), then swaps the folders.
-A build that dies leaves the old site whole. A manifest of digests marks the folder
-as netsite's own; a folder without it is never replaced. When no byte would change,
-nothing at all is written.
+A build writes the new site into a staging folder, hard-linking every file whose bytes did not
+change (so its mtime and inode stay), then swaps the folders: in one step where the system can
+exchange two folders (Linux), else by two renames. A build that dies leaves the old site whole.
+A cached build stages in the site the previous swap retired (kept in `.netsite/`), so only the
+files that differ from it are touched. A manifest of digests marks a folder as netsite's own; a
+folder without it is never replaced. When no byte would change, nothing at all is written.
 """
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import errno
 import json
 import os
 import shutil
@@ -103,21 +107,35 @@ def intact(out: Path, path: str) -> bool:
 
 @dataclass
 class Staging:
-    """A new site being put together beside out; nothing in out changes until commit()."""
+    """A new site being put together beside out; nothing in out changes until commit().
+
+    Given spare (a folder on the same file system, kept between builds), the site the last swap
+    retired is kept there and brought up to date, so that a build changes only the files that
+    differ from it and out is replaced in one step; otherwise a fresh folder beside out is filled.
+    """
 
     out: Path
+    spare: Path | None = None
     folder: Path = field(init=False)
+    base: dict[str, str] = field(default_factory=dict, init=False)  # what the reused folder holds
     made: set[str] = field(default_factory=set, init=False)
+    touched: bool = field(default=False, init=False)  # the reused folder's manifest is gone
 
     def __post_init__(self) -> None:
-        self.folder = _cleared_sibling(self.out, "staging")
+        if self.spare is not None and _same_device(self.spare.parent, self.out.parent):
+            self.folder, self.base = self.spare, _reusable(self.spare)
+        else:
+            self.folder = _cleared_sibling(self.out, "staging")
 
     def put(self, path: str, data: bytes) -> None:
         """Write one file of the new site (safe to call from forked worker processes).
 
         The staging folder itself is made by the first put: a build that writes nothing makes nothing.
         """
-        _write_file(self._target(path), data)
+        target = self._target(path)
+        if self.base:
+            self._unlink(target)  # never write into a file the live site may share
+        _write_file(target, data)
 
     def commit(
         self,
@@ -130,20 +148,27 @@ class Staging:
         """Carry every file not written over, record the manifest and swap the folders in.
 
         A file comes from the old site when it is listed there with the same digest (and, given
-        present, the files of out, is there), else from the store.
+        present, the files of out, is there), else from the store; a reused folder keeps the files
+        it already holds with the right digest, and loses the ones the new site does not have.
         """
+        held = present_files(self.folder) if self.base else set()
         for path in sorted(new.keys() - written):
+            if self.base.get(path) == new[path] and path in held:
+                continue
             listed = old.get(path) == new[path] and (present is None or path in present)
             self._keep(path, listed, new[path], store)
+        for path in held - new.keys():
+            self._unlink(os.path.join(self.folder, path), prune=True)
         manifest = json.dumps(dict(sorted(new.items())), indent=0)
         self.folder.mkdir(parents=True, exist_ok=True)
         (self.folder / MANIFEST).write_text(manifest, "utf-8")
-        _swap(self.folder, self.out)
+        _swap(self.folder, self.out, keep=self.spare is not None and self.folder == self.spare)
         return WriteStats(len(written), len(new) - len(written), len(old.keys() - new.keys()))
 
     def discard(self) -> None:
-        """Remove the staging folder, leaving out as it was."""
-        shutil.rmtree(self.folder, ignore_errors=True)
+        """Remove the staging folder, leaving out as it was (a spare nothing was changed in stays)."""
+        if not (self.base and (self.folder / MANIFEST).exists()):
+            shutil.rmtree(self.folder, ignore_errors=True)
 
     def _keep(self, path: str, listed: bool, sum_: str, store: PageStore | None) -> None:
         """Carry an unchanged file over from the old site if it is listed there, else from the store.
@@ -151,6 +176,8 @@ class Staging:
         A hard link, or a copy where links are not possible.
         """
         target = self._target(path)
+        if self.base:
+            self._unlink(target)
         source = os.path.join(self.out, path) if listed or store is None else store.path(sum_)
         try:
             os.link(source, target)
@@ -165,6 +192,43 @@ class Staging:
             os.makedirs(parent, exist_ok=True)
             self.made.add(parent)
         return target
+
+    def _unlink(self, target: str, prune: bool = False) -> None:
+        """Remove a file of the reused folder (and, with prune, the folders it leaves empty).
+
+        The first change drops the folder's manifest: a build that dies midway leaves it unknown.
+        """
+        if not self.touched:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(self.folder / MANIFEST)
+            self.touched = True
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(target)
+        parent = os.path.dirname(target)
+        while prune and parent != os.fspath(self.folder) and not os.listdir(parent):
+            os.rmdir(parent)
+            self.made.discard(parent)
+            parent = os.path.dirname(parent)
+
+
+def _same_device(a: Path, b: Path) -> bool:
+    """Tell whether two existing folders are on one file system (so a rename can move between them)."""
+    try:
+        return os.stat(a).st_dev == os.stat(b).st_dev
+    except OSError:
+        return False
+
+
+def _reusable(spare: Path) -> dict[str, str]:
+    """Return the manifest of a spare site; clear the folder when it has none (a build died in it)."""
+    try:
+        data = json.loads((spare / MANIFEST).read_text("utf-8"))
+    except (OSError, ValueError):
+        data = None
+    if isinstance(data, dict) and data:
+        return {str(k): str(v) for k, v in data.items()}
+    shutil.rmtree(spare, ignore_errors=True)
+    return {}
 
 
 class PageStore:
@@ -237,15 +301,44 @@ def _cleared_sibling(out: Path, role: str) -> Path:
     return sibling
 
 
-def _swap(staging: Path, out: Path) -> None:
-    """Put staging in place of out; the old folder is removed only after the swap."""
+def _swap(staging: Path, out: Path, keep: bool = False) -> None:
+    """Put staging in place of out; the old site is kept at staging's place with keep, else removed.
+
+    Where the system can (Linux), the two folders are exchanged in one step, so that out is never
+    missing; elsewhere out is renamed aside first.
+    """
     if not out.exists():
         staging.rename(out)
+        return
+    if keep and _exchange(staging, out):
         return
     retired = _cleared_sibling(out, "old")
     out.rename(retired)
     staging.rename(out)
-    shutil.rmtree(retired, ignore_errors=True)
+    if keep:
+        retired.rename(staging)
+    else:
+        shutil.rmtree(retired, ignore_errors=True)
+
+
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two folders atomically with renameat2(); False where the system cannot."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    result = renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)
+    if result == 0:
+        return True
+    number = ctypes.get_errno()
+    if number in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP, errno.EXDEV, errno.EPERM):
+        return False
+    raise OSError(number, os.strerror(number), os.fspath(a))
 
 
 class SiteFiles(Mapping[str, bytes]):

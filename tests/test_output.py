@@ -198,3 +198,92 @@ def test_present_files_lists_regular_files_only(tmp_path: Path) -> None:
     (out / "linked-folder").symlink_to(out / "contacts", target_is_directory=True)
     assert output.present_files(out) == {*SITE, MANIFEST, "contacts/deep/c.html"}
     assert output.present_files(tmp_path / "missing") == set()
+
+
+def stage(out: Path, spare: Path, files: dict[str, bytes]) -> output.WriteStats:
+    """Write a site as a cached build does: through a spare folder kept between builds."""
+    old = output.read_manifest(out)
+    new = {path: output.digest(data) for path, data in files.items()}
+    staging = output.Staging(out, spare)
+    written = {path for path in files if old.get(path) != new[path]}
+    for path in written:
+        staging.put(path, files[path])
+    return staging.commit(old, new, written, present=output.present_files(out))
+
+
+def site_of(out: Path) -> dict[str, bytes]:
+    return {p: (out / p).read_bytes() for p in output.present_files(out) if p != MANIFEST}
+
+
+def test_a_spare_site_is_brought_up_to_date_and_swapped_in(tmp_path: Path) -> None:
+    out, spare = tmp_path / "output", tmp_path / ".netsite" / "spare"
+    spare.parent.mkdir()
+    versions = [
+        SITE,
+        {**SITE, "contacts/a.html": b"<p>A, edited</p>"},
+        {"index.html": b"<p>home</p>", "companies/acme.html": b"<p>Acme</p>"},
+        {**SITE, "companies/acme.html": b"<p>Acme</p>"},
+    ]
+    for number, files in enumerate(versions):
+        stage(out, spare, files)
+        assert site_of(out) == files
+        assert json.loads((out / MANIFEST).read_text()).keys() == files.keys()
+        if number:  # the site before is kept, whole, with its own manifest
+            assert site_of(spare) == versions[number - 1]
+            assert json.loads((spare / MANIFEST).read_text()).keys() == versions[number - 1].keys()
+        if number == 3:  # version 2 had no contacts: their folder is gone, not left empty
+            assert not (spare / "contacts").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".netsite", "output"]
+
+
+def test_writing_into_the_spare_never_touches_the_live_site(tmp_path: Path) -> None:
+    out, spare = tmp_path / "output", tmp_path / "spare"
+    stage(out, spare, SITE)
+    stage(out, spare, SITE | {"index.html": b"<p>two</p>"})  # the spare now shares files with out
+    assert os.path.samefile(out / "contacts" / "a.html", spare / "contacts" / "a.html")
+    staging = output.Staging(out, spare)
+    staging.put("contacts/a.html", b"<p>A, new</p>")
+    assert (out / "contacts" / "a.html").read_bytes() == b"<p>A</p>"
+    assert not (spare / MANIFEST).exists()  # changed: a build dying now leaves the spare unknown
+
+
+def test_a_spare_left_half_updated_is_cleared(tmp_path: Path) -> None:
+    out, spare = tmp_path / "output", tmp_path / "spare"
+    stage(out, spare, SITE)
+    stage(out, spare, SITE | {"index.html": b"<p>two</p>"})
+    output.Staging(out, spare).put("contacts/a.html", b"<p>from a build that died</p>")
+    stage(out, spare, SITE | {"index.html": b"<p>three</p>"})
+    assert site_of(out) == SITE | {"index.html": b"<p>three</p>"}
+
+
+def test_without_an_atomic_exchange_the_retired_site_still_becomes_the_spare(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(output, "_exchange", lambda a, b: False)
+    out, spare = tmp_path / "output", tmp_path / "spare"
+    stage(out, spare, SITE)
+    stage(out, spare, SITE | {"index.html": b"<p>two</p>"})
+    stage(out, spare, SITE)
+    assert site_of(out) == SITE and site_of(spare) == SITE | {"index.html": b"<p>two</p>"}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["output", "spare"]
+
+
+def test_exchange_swaps_two_folders(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "x").write_text("a")
+    (tmp_path / "b").mkdir()
+    if not output._exchange(tmp_path / "a", tmp_path / "b"):
+        pytest.skip("no atomic exchange of folders on this system")
+    assert (tmp_path / "b" / "x").read_text() == "a" and not (tmp_path / "a" / "x").exists()
+
+
+def test_a_cached_build_keeps_the_retired_site_in_its_cache(tmp_path: Path) -> None:
+    contacts = tmp_path / "contacts"
+    contacts.mkdir()
+    (contacts / "ann.md").write_text("---\nname: Ann\n---\nFirst.\n")
+    assert build(tmp_path, date(2026, 11, 25)).ok
+    (contacts / "ann.md").write_text("---\nname: Ann\n---\nSecond, longer.\n")
+    assert build(tmp_path, date(2026, 11, 25)).ok
+    spare = tmp_path / ".netsite" / "spare-site"
+    assert b"First." in (spare / "contacts" / "ann.html").read_bytes()
+    assert b"Second, longer." in (tmp_path / "output" / "contacts" / "ann.html").read_bytes()
