@@ -31,7 +31,7 @@ from typing import Any
 
 from . import __version__
 from .digests import digest
-from .journal import ParseResult, parse_bytes
+from .journal import ParseResult, contact_id, parse_bytes, read_bytes
 from .output import PageStore
 from .problems import Problem
 
@@ -127,7 +127,7 @@ class BuildCache:
 
     def parse_files(
         self,
-        named: list[tuple[Path, str]],
+        named: list[tuple[str, str]],
         parse: Parse | None = None,
         stat_keys: Mapping[str, StatKey] | None = None,
     ) -> list[ParseResult]:
@@ -139,7 +139,7 @@ class BuildCache:
         taken = stat_keys or {}
         found = [self._recall(file, rel, taken.get(rel)) for file, rel in named]
         todo = [item for item in found if isinstance(item, _Unknown)]
-        parsed = (parse or parse_serially)([(Path(u.rel).stem, u.rel, u.source) for u in todo])
+        parsed = (parse or parse_serially)([(contact_id(u.rel), u.rel, u.source) for u in todo])
         for unknown, (result, sum_, front) in zip(todo, parsed, strict=True):
             if sum_ is None or front is None:  # it could not be read
                 self.files.pop(unknown.rel, None)
@@ -151,7 +151,7 @@ class BuildCache:
         answers = iter(result for result, _, _ in parsed)
         return [next(answers) if isinstance(item, _Unknown) else item for item in found]
 
-    def _recall(self, file: Path, rel: str, key: StatKey | None) -> ParseResult | _Unknown:
+    def _recall(self, file: str, rel: str, key: StatKey | None) -> ParseResult | _Unknown:
         """Return the known parse of a file, or what the parser needs (a read error is a result).
 
         key is the file's stat if it was taken already.
@@ -160,12 +160,12 @@ class BuildCache:
             key = key or stat_key(os.stat(file))
             known = self.files.get(rel)
             if known is None:  # nothing known to compare its bytes with: the parser reads them
-                return _Unknown(rel, key, os.fspath(file))
+                return _Unknown(rel, key, file)
             if known[SETTLED] and known[STAT] == key:
                 hit = self.parses.get((rel, known[DIGEST]))
                 if hit is not None:
                     return hit
-            data = file.read_bytes()
+            data = read_bytes(file)
         except OSError as exc:
             self.files.pop(rel, None)
             return None, (Problem(rel, None, "error", f"cannot read: {exc.strerror}"),)
@@ -210,8 +210,7 @@ def parse_serially(items: list[tuple[str, str, bytes | str]]) -> list[Parsed]:
 def _parse_one(contact_id: str, rel: str, source: bytes | str) -> Parsed:
     if isinstance(source, str):
         try:
-            with open(source, "rb") as handle:
-                source = handle.read()
+            source = read_bytes(source)
         except OSError as exc:
             return (None, (Problem(rel, None, "error", f"cannot read: {exc.strerror}"),)), None, None
     result = parse_bytes(contact_id, rel, source)
