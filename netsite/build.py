@@ -349,7 +349,9 @@ def _render_into(
             sum_ = digest(data)
             changed = old.get(page.path) != sum_ or page.path not in there
             if changed:
-                staging.put(page.path, data)
+                written_to = staging.put(page.path, data)
+                if kept is not None:
+                    kept.add(written_to, sum_)
             rows.append((page.path, sum_, changed, plan.coarse(index), plan.fine(index)))
         added, plan.notes.added = plan.notes.added, {}
         return rows, added

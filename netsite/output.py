@@ -127,8 +127,8 @@ class Staging:
         else:
             self.folder = _cleared_sibling(self.out, "staging")
 
-    def put(self, path: str, data: bytes) -> None:
-        """Write one file of the new site (safe to call from forked worker processes).
+    def put(self, path: str, data: bytes) -> str:
+        """Write one file of the new site (safe to call from forked worker processes); return where.
 
         The staging folder itself is made by the first put: a build that writes nothing makes nothing.
         """
@@ -136,6 +136,7 @@ class Staging:
         if self.base:
             self._unlink(target)  # never write into a file the live site may share
         _write_file(target, data)
+        return target
 
     def commit(
         self,
@@ -257,11 +258,23 @@ class PageStore:
         """Return where the page with this digest is kept."""
         return os.path.join(self.folder, sum_)
 
+    def add(self, file: str, sum_: str) -> None:
+        """Link one new page into the store as soon as it is written (safe from forked workers)."""
+        try:
+            os.link(file, self.path(sum_))
+        except FileNotFoundError:
+            with contextlib.suppress(OSError):
+                self.folder.mkdir(parents=True, exist_ok=True)
+                os.link(file, self.path(sum_))
+        except OSError:  # there already, or no hard links here: remember() sees to it
+            pass
+
     def remember(self, out: Path, files: Mapping[str, str]) -> None:
         """Link the pages of the site in out into the store, and drop the pages it no longer has."""
         wanted = set(files.values())
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
+            self.digests = {entry.name for entry in os.scandir(self.folder)}  # workers added some
             for path, sum_ in files.items():
                 if sum_ not in self.digests:
                     os.link(os.path.join(out, path), os.path.join(self.folder, sum_))
