@@ -41,7 +41,7 @@ from .workers import cpu_count, map_chunks, no_collection, settled_heap
 OUTPUT_DIR = "output"
 POOL_FILES = 1000  # parse in worker processes from this many changed files on
 POOL_PAGES = 400  # render in worker processes from this many pages to render on
-CHUNK = 250  # pages or files handed to a worker at a time
+CHUNK = 250  # contact pages handed to a worker at a time
 
 
 @dataclass
@@ -131,6 +131,7 @@ def build(
         return quick
     store = caching.load_cache(root, version)
     compiled = caching.compiled_templates(root, version)
+    store.folder = caching.cache_folder(root) if compiled is not None else None
     kept = caching.page_store(root)
     result = _build(root, today, strict, store, jobs or cpu_count(), compiled, kept, stat_keys)
     caching.save_cache(root, store)
@@ -175,12 +176,11 @@ def _model(
         return build_network(journal, today), None
 
 
-def _parse(jobs: int, items: list[tuple[str, str, bytes | str]]) -> list[Any]:
-    """Parse (and read, where given a path) files in worker processes when there are many."""
-    if len(items) < POOL_FILES:
-        return caching.parse_serially(items)
-    chunks = [items[i : i + CHUNK * 2] for i in range(0, len(items), CHUNK * 2)]
-    return [result for part in map_chunks(caching.parse_serially, chunks, jobs) for result in part]
+def _parse(jobs: int, work: Callable[[list[Any]], list[Any]], groups: list[list[Any]]) -> list[list[Any]]:
+    """Parse (and read, where given a path) groups of files, in worker processes when there are many."""
+    if sum(len(group) for group in groups) < POOL_FILES:
+        return [work(group) for group in groups]
+    return map_chunks(work, groups, jobs)
 
 
 # --- render and write --------------------------------------------------------------------------------

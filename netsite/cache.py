@@ -26,6 +26,7 @@ import time
 import zlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +45,9 @@ FORMAT = 2
 SETTLED_NS = 2_000_000_000  # a file this much older than the moment it was read cannot change unseen
 
 StatKey = tuple[int, int, int, int]  # size, mtime_ns, ctime_ns, inode
-Parse = Callable[[list[tuple[str, str, bytes | str]]], list[Any]]  # items -> Parsed
+Item = tuple[str, str, bytes | str]  # contact id, relative path, bytes or the path to read them from
+# Runs work (items -> Parsed) over groups of items, maybe in worker processes; results by group.
+Parse = Callable[[Callable[[list[Item]], list[Any]], list[list[Item]]], list[list[Any]]]
 
 
 def stat_key(st: os.stat_result) -> StatKey:
@@ -124,6 +127,7 @@ class BuildCache:
     notes: dict[tuple[str, bool], Any] = field(default_factory=dict)
     pages: dict[str, tuple[str, str, str]] = field(default_factory=dict)  # path -> coarse, fine key, digest
     dirty: set[int] = field(default_factory=lambda: set(range(SHARDS)))  # parse shards to save
+    folder: Path | None = field(default=None, compare=False)  # where a first build's workers save shards
 
     def parse_files(
         self,
@@ -139,8 +143,16 @@ class BuildCache:
         taken = stat_keys or {}
         found = [self._recall(file, rel, taken.get(rel)) for file, rel in named]
         todo = [item for item in found if isinstance(item, _Unknown)]
-        parsed = (parse or parse_serially)([(contact_id(u.rel), u.rel, u.source) for u in todo])
-        for unknown, (result, sum_, front) in zip(todo, parsed, strict=True):
+        whole = self._whole_shards(named, todo)
+        groups: dict[int, list[Item]] = {}
+        for u in todo:
+            groups.setdefault(shard(u.rel), []).append((contact_id(u.rel), u.rel, u.source))
+        work = partial(_parse_shard, self.version, self.folder) if whole else parse_serially
+        by_group = (parse or _in_turn)(work, list(groups.values()))
+        answers = {number: iter(part) for number, part in zip(groups, by_group, strict=True)}
+        results = {u.rel: next(answers[shard(u.rel)]) for u in todo}  # each group is in todo's order
+        for unknown in todo:
+            result, sum_, front = results[unknown.rel]
             if sum_ is None or front is None:  # it could not be read
                 self.files.pop(unknown.rel, None)
                 continue
@@ -148,8 +160,13 @@ class BuildCache:
             self.dirty.add(shard(unknown.rel))
             self._remember(unknown.rel, unknown.stat, sum_, front)
         self._forget_all_but({rel for _, rel in named})
-        answers = iter(result for result, _, _ in parsed)
-        return [next(answers) if isinstance(item, _Unknown) else item for item in found]
+        if whole:
+            self.dirty.clear()  # the workers saved every shard
+        return [results[item.rel][0] if isinstance(item, _Unknown) else item for item in found]
+
+    def _whole_shards(self, named: list[tuple[str, str]], todo: list[_Unknown]) -> bool:
+        """Tell whether the workers may save the parse shards: a first build, parsing every file."""
+        return self.folder is not None and bool(todo) and len(todo) == len(named) and not self.parses
 
     def _recall(self, file: str, rel: str, key: StatKey | None) -> ParseResult | _Unknown:
         """Return the known parse of a file, or what the parser needs (a read error is a result).
@@ -202,9 +219,25 @@ def shard(rel: str) -> int:
     return zlib.crc32(rel.encode("utf-8", "surrogatepass")) % SHARDS
 
 
-def parse_serially(items: list[tuple[str, str, bytes | str]]) -> list[Parsed]:
+def parse_serially(items: list[Item]) -> list[Parsed]:
     """Parse (id, relative path, bytes or the path to read them from) triples one after another."""
     return [_parse_one(cid, rel, source) for cid, rel, source in items]
+
+
+def _in_turn(work: Callable[[list[Item]], list[Any]], groups: list[list[Item]]) -> list[list[Any]]:
+    return [work(group) for group in groups]
+
+
+def _parse_shard(version: str, folder: Path, items: list[Item]) -> list[Parsed]:
+    """Parse every file of one shard and save the shard (in a worker: the parent need not pickle it)."""
+    parsed = parse_serially(items)
+    kept = {
+        (rel, sum_): result
+        for (_, rel, _), (result, sum_, _) in zip(items, parsed, strict=True)
+        if sum_ is not None
+    }
+    _save(folder / _shard_file(shard(items[0][1])), (version, kept))
+    return parsed
 
 
 def _parse_one(contact_id: str, rel: str, source: bytes | str) -> Parsed:
@@ -252,6 +285,11 @@ def spare_site(root: Path) -> Path:
     return root / CACHE_DIR / SPARE_DIR
 
 
+def cache_folder(root: Path) -> Path:
+    """Return the journal's cache folder."""
+    return root / CACHE_DIR
+
+
 def load_cache(root: Path, version: str) -> BuildCache:
     """Read the journal's cache; an empty one when absent, unreadable or from other code."""
     folder = root / CACHE_DIR
@@ -279,11 +317,11 @@ def save_cache(root: Path, cache: BuildCache) -> None:
             parts[shard(key[0])][key] = result
     for number in sorted(cache.dirty):
         _save(folder / _shard_file(number), (cache.version, parts[number]))
-    parses, cache.parses = cache.parses, {}
+    parses, cache.parses, own, cache.folder = cache.parses, {}, cache.folder, None
     try:
         _save(folder / CACHE_FILE, cache)
     finally:
-        cache.parses = parses
+        cache.parses, cache.folder = parses, own
     cache.dirty = set()
 
 

@@ -210,6 +210,23 @@ def test_workers_render_what_one_process_renders(journal: Path, monkeypatch: pyt
     assert_same_as_uncached(journal)
 
 
+@pytest.mark.parametrize("pool", [False, True])
+def test_a_first_build_saves_every_parse_and_the_next_parses_nothing(
+    journal: Path, monkeypatch: pytest.MonkeyPatch, pool: bool
+) -> None:
+    if pool:  # the shards are then saved by the worker processes that parse them
+        monkeypatch.setattr(building, "POOL_FILES", 10)
+    assert build(journal, TODAY).ok
+    saved = caching.load_cache(journal, building._code_version())
+    assert len(saved.parses) == len(list((journal / "contacts").rglob("*.md")))
+    parsed: list[str] = []
+    original = caching._parse_one
+    monkeypatch.setattr(caching, "_parse_one", lambda cid, *rest: parsed.append(cid) or original(cid, *rest))
+    edit_note(journal)
+    assert build(journal, TODAY).ok
+    assert len(parsed) == 1  # only the file edited
+
+
 def test_nothing_changed_writes_nothing_and_repeats_the_problems(journal: Path) -> None:
     first = build(journal, TODAY)
     assert first.ok and first.problems
