@@ -81,7 +81,8 @@ class Builder:
 
 def _warm_start(root: Path) -> tuple[BuildCache, dict[str, tuple[str, str, bytes]]]:
     """Start from what the last `netsite build` left: its cache, and the pages it wrote (if intact)."""
-    store = caching.load_cache(root, _code_version())
+    with no_collection():
+        store = caching.load_cache(root, _code_version())
     try:
         old = read_manifest(root / OUTPUT_DIR)
     except OutputError:
@@ -129,7 +130,8 @@ def build(
     quick = _unchanged(root, inputs)
     if quick is not None:
         return quick
-    store = caching.load_cache(root, version)
+    with no_collection():  # unpickling makes many objects and no cycles: collecting doubles its time
+        store = caching.load_cache(root, version)
     compiled = caching.compiled_templates(root, version)
     store.folder = caching.cache_folder(root) if compiled is not None else None
     kept = caching.page_store(root)
