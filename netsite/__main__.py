@@ -1,7 +1,5 @@
 """Run netsite as `python -m netsite`."""
 
-import sys
+from .cli import run
 
-from .cli import main
-
-sys.exit(main())
+run()
