@@ -19,8 +19,6 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 
-from markdown.serializers import to_xhtml_string
-
 # Characters or sequences that could start a construct outside the subset: code, escapes, HTML,
 # tabs and other white space but space and newline, control characters, hard line breaks,
 # images, and entities.
@@ -36,7 +34,7 @@ _HEADING = re.compile(r"(#{1,6})([^#]*)")
 _LINK = r"\[(?P<text>[^\[\]*_|\n]+)\]\((?P<url>[^\s()<>\"'\\]+)\)"
 _STRONG = r"\*\*(?P<strong>[^\s*\[\]_|](?:[^*\[\]_|\n]*[^\s*\[\]_|])?)\*\*"
 _EM = r"\*(?P<em>[^\s*\[\]_|](?:[^*\[\]_|\n]*[^\s*\[\]_|])?)\*"
-_SAFE_SCHEMES = ("http://", "https://", "mailto:")
+SAFE_SCHEMES = ("http://", "https://", "mailto:")  # the only links a note keeps
 _STRAY = frozenset("[]*_|")  # outside tokens: a table cell, a bracket, emphasis
 
 Wikilink = Callable[[str, str | None], ET.Element]  # (target, label) -> element
@@ -62,113 +60,113 @@ class MarkdownSubset:
         """Return the HTML of a note, or None when the note is outside the subset."""
         if _REFUSED.search(text):
             return None
-        if not text.strip():
-            return ""
-        root = ET.Element("div")
-        root.text = "\n"
+        out: list[str] = []  # pieces of HTML; the kind of the last block is remembered apart
+        self.last_block = ""
         try:
-            self._blocks(root, text)
+            for block in (text + "\n\n").split("\n\n"):
+                block = block.lstrip("\n")  # a third newline in a row starts the next block
+                if block:
+                    self._block(out, block.split("\n"))
         except Refused:
             return None
-        html = to_xhtml_string(root)
-        return html[html.index("<div>") + 5 : html.rindex("</div>")].strip()
+        return "\n".join(out)
 
-    def _blocks(self, root: ET.Element, text: str) -> None:
-        """Add the elements of each block of the note (blocks are split at blank lines)."""
-        for block in (text + "\n\n").split("\n\n"):
-            block = block.lstrip("\n")  # a third newline in a row starts the next block
-            if block:
-                self._block(root, block.split("\n"))
-
-    def _block(self, root: ET.Element, lines: list[str]) -> None:
+    def _block(self, out: list[str], lines: list[str]) -> None:
         """Add a block: heading lines split it, as in Python-Markdown; the rest is a list or text."""
         for number, line in enumerate(lines):
             if line.startswith("#"):
                 if number:
-                    self._block(root, lines[:number])
-                self._heading(root, line)
+                    self._block(out, lines[:number])
+                self._heading(out, line)
                 if number + 1 < len(lines):
-                    self._block(root, lines[number + 1 :])
+                    self._block(out, lines[number + 1 :])
                 return
         if _BULLET.match(lines[0]) or _NUMBERED.match(lines[0]):
-            if len(root) and root[-1].tag in ("ul", "ol"):  # Python-Markdown might join the two lists
+            if self.last_block == "list":  # Python-Markdown might join the two lists
                 raise Refused
-            self._list(root, lines)
+            self._list(out, lines)
         elif any(_NOT_TEXT.match(line) for line in lines):
             raise Refused
         else:
-            self._inline(_child(root, "p"), "\n".join(lines))
+            out.append(f"<p>{self._inline(chr(10).join(lines))}</p>")
+            self.last_block = "p"
 
-    def _heading(self, root: ET.Element, line: str) -> None:
+    def _heading(self, out: list[str], line: str) -> None:
         m = _HEADING.fullmatch(line)
         if m is None or not m.group(2).strip():
             raise Refused
-        self._inline(_child(root, f"h{len(m.group(1))}"), m.group(2).strip())
+        tag = f"h{len(m.group(1))}"
+        out.append(f"<{tag}>{self._inline(m.group(2).strip())}</{tag}>")
+        self.last_block = tag
 
-    def _list(self, root: ET.Element, lines: list[str]) -> None:
+    def _list(self, out: list[str], lines: list[str]) -> None:
         """Add a tight list, one item per line, all bullets or all numbers."""
         numbered = _NUMBERED.match(lines[0])
-        items = _child(root, "ol" if numbered else "ul")
-        items.text = "\n"
-        if numbered and numbered.group(1) != "1":
-            items.set("start", numbered.group(1))
+        tag = "ol" if numbered else "ul"
+        start = numbered.group(1) if numbered else "1"
+        out.append(f"<{tag}>" if start == "1" else f'<{tag} start="{_attribute(start)}">')
         for line in lines:
             m = (_NUMBERED if numbered else _BULLET).fullmatch(line)
             if m is None or _NOT_TEXT.match(m.group(m.lastindex or 1)):
                 raise Refused
-            self._inline(_child(items, "li"), m.group(m.lastindex or 1))
+            out.append(f"<li>{self._inline(m.group(m.lastindex or 1))}</li>")
+        out.append(f"</{tag}>")
+        self.last_block = "list"
 
-    def _inline(self, parent: ET.Element, text: str) -> None:
-        """Fill an element with text, strong words, links and wikilinks."""
-        last: ET.Element | None = None
+    def _inline(self, text: str) -> str:
+        """Return the HTML of a line or paragraph: text, strong and emphasised words, links, wikilinks."""
+        pieces = []
         start = 0
         for m in self.tokens.finditer(text):
-            _plain(text[start : m.start()])
-            element = self._token(m, text)
-            if last is None:
-                parent.text = text[start : m.start()]
-            else:
-                last.tail = text[start : m.start()]
-            parent.append(element)
-            last, start = element, m.end()
-        _plain(text[start:])
-        if last is None:
-            parent.text = text[start:]
-        else:
-            last.tail = text[start:]
+            pieces.append(_text(text[start : m.start()]))
+            pieces.append(self._token(m, text))
+            start = m.end()
+        pieces.append(_text(text[start:]))
+        return "".join(pieces)
 
-    def _token(self, m: re.Match[str], text: str) -> ET.Element:
-        """Make the element of one token."""
+    def _token(self, m: re.Match[str], text: str) -> str:
+        """Return the HTML of one token."""
         if m.group("wikilink") is not None:
             if "[" in m.group(0)[2:] or text.startswith("(", m.end()):
                 raise Refused  # a link inside, or a link around: Python-Markdown finds it first
             element = self.wikilink(m.group(self.target), m.group(self.target + 1))
             if _STRAY.intersection(element.text or ""):
                 raise Refused  # a name or label Python-Markdown's emphasis would change
-            return element
+            return _element(element.tag, dict(element.items()), element.text or "")
         for tag in ("strong", "em"):
             if m.group(tag) is not None:
                 if text.startswith("*", m.end()):
                     raise Refused  # asterisks in a row: Python-Markdown pairs them otherwise
-                element = ET.Element(tag)
-                element.text = m.group(tag)
-                return element
-        element = ET.Element("a")
+                return _element(tag, {}, m.group(tag))
         url = m.group("url")
-        if url.lower().startswith(_SAFE_SCHEMES):
-            element.set("href", url)
-        element.text = m.group("text")
-        return element
+        return _element("a", {"href": url} if url.lower().startswith(SAFE_SCHEMES) else {}, m.group("text"))
 
 
-def _child(parent: ET.Element, tag: str) -> ET.Element:
-    """Append a block element, followed by a newline as Python-Markdown's prettifier leaves it."""
-    element = ET.SubElement(parent, tag)
-    element.tail = "\n"
-    return element
+# As Python-Markdown's serializer writes them: `&` escaped unless it starts an entity, attributes
+# sorted by name. tests/test_notes.py compares the two on every kind of note.
+_AMP = re.compile(r"&(?!(?:\#[0-9]+|\#x[0-9a-f]+|[0-9a-z]+);)", re.IGNORECASE)
 
 
-def _plain(piece: str) -> None:
-    """Refuse text between tokens that still holds a bracket, asterisk, underscore or bar."""
-    if _STRAY.intersection(piece):
+def _text(text: str) -> str:
+    """Escape text as Python-Markdown's serializer does; refuse it if it still holds markup."""
+    if _STRAY.intersection(text):
         raise Refused
+    if "&" in text:
+        text = _AMP.sub("&amp;", text)
+    return text.replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _attribute(value: str) -> str:
+    return _escape(value).replace('"', "&quot;")
+
+
+def _escape(text: str) -> str:
+    if "&" in text:
+        text = _AMP.sub("&amp;", text)
+    return text.replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _element(tag: str, attributes: dict[str, str], text: str) -> str:
+    """Return an inline element holding text."""
+    written = "".join(f' {name}="{_attribute(value)}"' for name, value in sorted(attributes.items()))
+    return f"<{tag}{written}>{_escape(text)}</{tag}>"

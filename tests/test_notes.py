@@ -6,7 +6,6 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from netsite import notes
 from netsite.notes import NotesRenderer
 
 PEOPLE = {"ann": ("ann", "Ann & <Co>"), "bob lee": ("bob-lee", "Bob Lee"), "x": ("x", "X*y*")}
@@ -18,7 +17,7 @@ def resolve(target: str) -> tuple[str, str] | None:
 
 def by_python_markdown(renderer: NotesRenderer, text: str) -> str:
     """Render a note through Python-Markdown itself, never the shortcut."""
-    return renderer._converter(notes._absent_patterns(text)).reset().convert(text)
+    return renderer.python_markdown(text)
 
 
 # Pieces that mean something to Markdown, or to the shortcut's checks, in many combinations.
