@@ -25,6 +25,20 @@ from .words import format_day, plural
 _STALE = ' <span class="badge stale" title="no interaction for over {} days">going cold</span>'
 MEMO_DEPTH = 32  # longer referral chains are rare: built each time, not kept
 _ARROW = ' <span class="arrow" aria-hidden="true">→</span> '
+# The site's sections, for the navigation bar: (page, label, the first part of its pages' paths).
+SECTIONS = tuple(
+    (path, label, path.split("/")[0])
+    for path, label in [
+        ("index.html", "Dashboard"),
+        ("due.html", "Due"),
+        ("contacts/index.html", "Contacts"),
+        ("tree.html", "Referral tree"),
+        ("weeks/index.html", "Weeks"),
+        ("companies/index.html", "Companies"),
+        ("tags/index.html", "Tags"),
+        ("problems.html", "Problems"),
+    ]
+)
 
 
 def contact_url(contact_id: str) -> str:
@@ -95,6 +109,7 @@ class Fragments:
         self._people: dict[str, Markup] = {}
         self._badges: dict[str, Markup] = {}
         self._chains: dict[tuple[str, ...], str] = {(): ""}  # ids -> the links after "me"
+        self._navs: dict[str, Markup] = {}
 
     def url(self, target: str) -> str:
         """Return the link to a path given from the site root."""
@@ -118,6 +133,22 @@ class Fragments:
                 text += _STALE.format(escape(self.network.config.rules.stale_days))
             html = self._badges[contact_id] = Markup(text)
         return html
+
+    def section_nav(self, section: str) -> Markup:
+        """Return the links of the navigation bar, the current section's marked (the same on every page)."""
+        html = self._navs.get(section)
+        if html is None:
+            html = self._navs[section] = Markup("\n".join(self._nav_link(*s, section) for s in SECTIONS))
+        return html
+
+    def _nav_link(self, target: str, label: str, part: str, section: str) -> str:
+        current = ' aria-current="page"' if part == section else ""
+        count = ""
+        problems = self.network.problems
+        if target == "problems.html" and problems:
+            level = "bad" if any(p.severity == "error" for p in problems) else "warn"
+            count = f' <span class="count {level}">{len(problems)}</span>'
+        return f'    <a href="{escape(self.url(target))}"{current}>{escape(label)}{count}</a>'
 
     def chain_path(self, chain: Sequence[Contact]) -> Markup:
         """Return `me → A → B`, each a link."""
@@ -236,6 +267,7 @@ class Fragments:
             "person": self.person,
             "status_badge": self.status_badge,
             "chain_path": self.chain_path,
+            "section_nav": self.section_nav,
             "contact_rows": self.contact_rows,
             "due_table": self.due_table,
             "timeline_items": self.timeline_items,

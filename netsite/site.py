@@ -17,7 +17,7 @@ from .contact import LOG_CLASSES, Contact, is_web_url
 from .due import DueItem
 from .exporting import due_calendar
 from .forest import Resolver
-from .fragments import ContactRow, Fragments, contact_url
+from .fragments import SECTIONS, ContactRow, Fragments, contact_url
 from .groups import Group
 from .layout import template_dirs
 from .model import Network
@@ -30,20 +30,6 @@ TEMPLATE_SUFFIX = ".html"
 CALENDAR = "follow-ups.ics"
 DASHBOARD_DUE = 25  # the most overdue items on the dashboard; the Due page lists them all
 ASSETS_DIR = "assets"
-# The site's sections, for the navigation bar: (page, label, the first part of its pages' paths).
-SECTIONS = tuple(
-    (path, label, path.split("/")[0])
-    for path, label in [
-        ("index.html", "Dashboard"),
-        ("due.html", "Due"),
-        ("contacts/index.html", "Contacts"),
-        ("tree.html", "Referral tree"),
-        ("weeks/index.html", "Weeks"),
-        ("companies/index.html", "Companies"),
-        ("tags/index.html", "Tags"),
-        ("problems.html", "Problems"),
-    ]
-)
 
 
 class Notes(Protocol):
