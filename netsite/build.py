@@ -21,7 +21,7 @@ from . import cache as caching
 from .cache import BuildCache, Stamp, StatKey
 from .config import CONFIG_NAME
 from .digests import digest
-from .journal import CONTACTS_DIR, ParseCache, contact_names, load_journal, relative_path
+from .journal import CONTACTS_DIR, Journal, ParseCache, contact_names, load_journal, relative_path
 from .layout import TEMPLATES_DIR, default_templates, template_dirs
 from .model import Network, build_network
 from .output import (
@@ -36,11 +36,12 @@ from .output import (
     read_manifest,
 )
 from .problems import Problem, has_errors
-from .workers import cpu_count, map_chunks, no_collection, settled_heap
+from .workers import cpu_count, map_chunks, map_chunks_beside, no_collection, settled_heap
 
 OUTPUT_DIR = "output"
 POOL_FILES = 1000  # parse in worker processes from this many changed files on
 POOL_PAGES = 400  # render in worker processes from this many pages to render on
+POOL_NOTES = 1000  # render notes beside the model from this many notes to render on
 CHUNK = 250  # contact pages handed to a worker at a time
 
 
@@ -175,7 +176,34 @@ def _model(
         journal = load_journal(root, parse_files=parse_files)
         if not journal.config_ok:
             return None, BuildResult(list(journal.problems), failure=config_failure(journal.problems))
-        return build_network(journal, today), None
+        return _network_and_notes(journal, today, store, jobs), None
+
+
+def _network_and_notes(journal: Journal, today: date, store: BuildCache, jobs: int) -> Network:
+    """Build the model; meanwhile a helper process renders the notes not rendered before, if many.
+
+    The helper resolves wikilinks among the journal's contacts, as the model will; the notes memo
+    checks every answer again when a page uses a note, so a note is never shown stale.
+    """
+    from .notes import CachedNotes, contact_resolver
+
+    allow_html = journal.config.site.allow_html
+    notes = CachedNotes(contact_resolver(journal.contacts), allow_html, store.notes)
+    todo = list(dict.fromkeys(c.notes for c in journal.contacts if notes.key(c.notes) not in store.notes))
+    if len(todo) < POOL_NOTES:
+        return build_network(journal, today)
+
+    def render(texts: list[str]) -> dict:
+        for text in texts:
+            notes.render(text)
+        added, notes.added = notes.added, {}
+        return added
+
+    chunks = [todo[i : i + CHUNK] for i in range(0, len(todo), CHUNK)]
+    network, rendered = map_chunks_beside(lambda: build_network(journal, today), render, chunks, jobs)
+    for added in rendered:
+        store.notes.update(added)
+    return network
 
 
 def _parse(jobs: int, work: Callable[[list[Any]], list[Any]], groups: list[list[Any]]) -> list[list[Any]]:

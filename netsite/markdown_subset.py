@@ -16,7 +16,6 @@ finds; every character that could start anything else is refused.
 from __future__ import annotations
 
 import re
-import xml.etree.ElementTree as ET
 from collections.abc import Callable
 
 # Characters or sequences that could start a construct outside the subset: code, escapes, HTML,
@@ -37,7 +36,8 @@ _EM = r"\*(?P<em>[^\s*\[\]_|](?:[^*\[\]_|\n]*[^\s*\[\]_|])?)\*"
 SAFE_SCHEMES = ("http://", "https://", "mailto:")  # the only links a note keeps
 _STRAY = frozenset("[]*_|")  # outside tokens: a table cell, a bracket, emphasis
 
-Wikilink = Callable[[str, str | None], ET.Element]  # (target, label) -> element
+# A wikilink's (target, label) -> its tag, attributes and text.
+Wikilink = Callable[[str, str | None], tuple[str, dict[str, str], str]]
 
 
 class Refused(Exception):
@@ -47,8 +47,8 @@ class Refused(Exception):
 class MarkdownSubset:
     """Render notes in the subset.
 
-    wikilink_pattern matches a `[[wikilink]]` with two groups, its target and label; wikilink makes
-    the element of one.
+    wikilink_pattern matches a `[[wikilink]]` with two groups, its target and label; wikilink gives
+    the tag, attributes and text of one.
     """
 
     def __init__(self, wikilink_pattern: str, wikilink: Wikilink) -> None:
@@ -129,10 +129,10 @@ class MarkdownSubset:
         if m.group("wikilink") is not None:
             if "[" in m.group(0)[2:] or text.startswith("(", m.end()):
                 raise Refused  # a link inside, or a link around: Python-Markdown finds it first
-            element = self.wikilink(m.group(self.target), m.group(self.target + 1))
-            if _STRAY.intersection(element.text or ""):
+            tag, attributes, shown = self.wikilink(m.group(self.target), m.group(self.target + 1))
+            if _STRAY.intersection(shown):
                 raise Refused  # a name or label Python-Markdown's emphasis would change
-            return _element(element.tag, dict(element.items()), element.text or "")
+            return _element(tag, attributes, shown)
         for tag in ("strong", "em"):
             if m.group(tag) is not None:
                 if text.startswith("*", m.end()):

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, MutableMapping
+from collections.abc import Callable, Iterable, MutableMapping
 from functools import partial
 from typing import Any
 from urllib.parse import quote
 
+from .contact import Contact
 from .digests import digest
+from .forest import Resolver
 from .markdown_subset import MarkdownSubset
 
 WIKILINK = r"\[\[\s*([^\]|\n]+?)\s*(?:\|\s*([^\]\n]*?)\s*)?\]\]"
@@ -19,17 +21,34 @@ _WIKILINK_RE = re.compile(WIKILINK)
 Resolve = Callable[[str], tuple[str, str] | None]  # a wikilink's target -> (contact id, name), or None
 
 
-def wikilink_element(target: str, label: str | None, resolve: Resolve) -> ET.Element:
-    """Make the element of a [[wikilink]]: a link to the contact, or a note that none matches."""
+def wikilink_parts(target: str, label: str | None, resolve: Resolve) -> tuple[str, dict[str, str], str]:
+    """Return the tag, attributes and text of a [[wikilink]]: a link to the contact, or a note that none
+    matches."""
     found = resolve(target)
     if found is None:
-        el = ET.Element("span", {"class": "wikilink missing", "title": "no such contact"})
-        el.text = label or target
-    else:
-        contact_id, name = found
-        el = ET.Element("a", {"class": "wikilink", "href": contact_href(contact_id)})
-        el.text = label or name
-    return el
+        return "span", {"class": "wikilink missing", "title": "no such contact"}, label or target
+    contact_id, name = found
+    return "a", {"class": "wikilink", "href": contact_href(contact_id)}, label or name
+
+
+def wikilink_element(target: str, label: str | None, resolve: Resolve) -> ET.Element:
+    """Make the element of a [[wikilink]] (for Python-Markdown)."""
+    tag, attributes, text = wikilink_parts(target, label, resolve)
+    element = ET.Element(tag, attributes)
+    element.text = text
+    return element
+
+
+def contact_resolver(contacts: Iterable[Contact]) -> Resolve:
+    """Return the function that turns a [[wikilink]] target into (contact id, name), or None."""
+    by_id = {c.id: c for c in contacts}
+    resolver = Resolver(list(by_id.values()))
+
+    def resolve(target: str) -> tuple[str, str] | None:
+        found = resolver.resolve(target)
+        return (found, by_id[found].name) if found else None
+
+    return resolve
 
 
 def contact_href(contact_id: str) -> str:
@@ -42,7 +61,7 @@ class NotesRenderer:
 
     def __init__(self, resolve: Callable[[str], tuple[str, str] | None], allow_html: bool) -> None:
         self.resolve, self.allow_html = resolve, allow_html
-        self.subset = MarkdownSubset(WIKILINK, partial(wikilink_element, resolve=resolve))
+        self.subset = MarkdownSubset(WIKILINK, partial(wikilink_parts, resolve=resolve))
         self.full: Any = None  # notes_markdown.Converters, made when first needed
 
     def render(self, text: str) -> str:

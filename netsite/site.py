@@ -16,12 +16,11 @@ from markupsafe import Markup
 from .contact import LOG_CLASSES, Contact, is_web_url
 from .due import DueItem
 from .exporting import due_calendar
-from .forest import Resolver
 from .fragments import SECTIONS, ContactRow, Fragments, contact_url
 from .groups import Group
 from .layout import template_dirs
 from .model import Network
-from .notes import NotesRenderer
+from .notes import NotesRenderer, contact_resolver
 from .views import preorder
 from .words import format_day, plural
 
@@ -344,13 +343,7 @@ def _group_page(folder: str, slugs: dict[str, str], name: str | None) -> str | N
 
 def wikilink_resolver(network: Network) -> Resolve:
     """Return the function notes use to turn a [[wikilink]] target into (id, name), or None."""
-    resolver = Resolver(list(network.contacts.values()))
-
-    def resolve(target: str) -> tuple[str, str] | None:
-        found = resolver.resolve(target)
-        return (found, network.contacts[found].name) if found else None
-
-    return resolve
+    return contact_resolver(network.contacts.values())
 
 
 def notes_renderer(network: Network) -> NotesRenderer:

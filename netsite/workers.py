@@ -74,20 +74,32 @@ def map_chunks(work: Callable[[Any], Any], chunks: Sequence[Any], jobs: int) -> 
     Chunks are taken in order from a shared counter, so the processes finish together. An exception
     in a helper is raised here; a helper that dies makes a WorkerError.
     """
-    helpers = min(jobs, len(chunks)) - 1
+    return map_chunks_beside(None, work, chunks, jobs)[1]
+
+
+def map_chunks_beside(
+    first: Callable[[], Any] | None, work: Callable[[Any], Any], chunks: Sequence[Any], jobs: int
+) -> tuple[Any, list[Any]]:
+    """Return (first(), [work(c) for c in chunks]): this process runs first, then joins the helpers.
+
+    So a helper's core does chunks while this process does something only it can (first may
+    change this process's memory; the helpers, forked before, never see it).
+    """
+    helpers = min(jobs, len(chunks)) - 1 if first is None else min(jobs - 1, len(chunks))
     if helpers < 1 or not can_fork():
-        return [work(chunk) for chunk in chunks]
+        return (first() if first is not None else None), [work(chunk) for chunk in chunks]
     counter = multiprocessing.get_context("fork").Value("i", 0)
     started: list[tuple[int, int]] = []
     try:
         started += [_fork(work, chunks, counter) for _ in range(helpers)]
+        ahead = first() if first is not None else None
         done = dict(_take(work, chunks, counter))
         for _, reader in started:
             done.update(_collect(reader))
     finally:
         for pid, reader in started:
             _stop(pid, reader)
-    return [done[i] for i in range(len(chunks))]
+    return ahead, [done[i] for i in range(len(chunks))]
 
 
 def _take(work: Callable[[Any], Any], chunks: Sequence[Any], counter: Any) -> list[tuple[int, Any]]:
