@@ -34,6 +34,9 @@ KNOWN_KEYS = frozenset(
 )
 _ENTRY = re.compile(r"(\d{4}-\d{2}-\d{2})\s+([A-Za-z][\w-]*)\s*(?::\s*(.*))?", re.DOTALL)
 _ENTRY_HEAD = re.compile(r"(\d{4}-\d{2}-\d{2})\s+([A-Za-z][\w-]*)")
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_WORD = re.compile(r"[A-Za-z][\w-]*")
+_WEB_URL = re.compile(r"https?://[^\s/]+", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -173,11 +176,16 @@ def _build(contact_id: str, path: str, meta: dict, part: fm.Split) -> tuple[Cont
     return contact, r.problems
 
 
+_SCALAR_TYPES = (str, int, float, date)
+
+
 def _scalar_text(value: Any) -> str | None:
     """Return a YAML scalar as text, or None for lists, mappings and nulls."""
+    if type(value) is str:
+        return value
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, str | int | float | date):
+    if isinstance(value, _SCALAR_TYPES):
         return str(value)
     return None
 
@@ -260,7 +268,7 @@ def as_date(value: Any) -> date | None:
     """Return a YAML value as a date if it is one or is a strict ISO `YYYY-MM-DD` string."""
     if isinstance(value, date):
         return value
-    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value.strip()):
         try:
             return date.fromisoformat(value.strip())
         except ValueError:
@@ -295,7 +303,7 @@ def _check_links(r: _Reader, values: dict[str, Any]) -> None:
 
 def is_web_url(text: str) -> bool:
     """Tell whether text is an absolute http(s) URL (the only kind netsite links to)."""
-    return re.match(r"https?://[^\s/]+", text, re.IGNORECASE) is not None
+    return _WEB_URL.match(text) is not None
 
 
 def _read_log(r: _Reader) -> tuple[LogEntry, ...]:
@@ -355,7 +363,7 @@ def _mapping_parts(item: dict) -> tuple[Any, str, str] | str:
     unknown = sorted(str(k) for k in item if k not in ("date", "kind", "note"))
     if unknown:
         return f"unknown key(s) {', '.join(unknown)}"
-    if not kind or not re.fullmatch(r"[A-Za-z][\w-]*", kind.strip()):
+    if not kind or not _WORD.fullmatch(kind.strip()):
         return "kind must be one word such as call or email"
     if note_text is None:
         return "note must be text"

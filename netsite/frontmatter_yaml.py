@@ -129,7 +129,21 @@ _RESOLVERS = {first: pairs + _ANY_FIRST for first, pairs in _LineLoader.yaml_imp
 _SCALARS = _LineLoader("")  # constructs typed scalars for the subset reader
 
 
+_TYPED: dict[str, Any] = {}  # plain scalars typed before (keys, kinds, tags repeat in every file)
+_TYPED_MAX = 50_000
+
+
 def _plain_scalar(text: str) -> Any:
+    """Type a plain scalar as _LineLoader does, remembering the answer (every type is immutable)."""
+    value = _TYPED.get(text, _TYPED)
+    if value is _TYPED:
+        if len(_TYPED) >= _TYPED_MAX:
+            _TYPED.clear()
+        value = _TYPED[text] = _type_scalar(text)
+    return value
+
+
+def _type_scalar(text: str) -> Any:
     """Type a plain scalar as _LineLoader does; refuse what the subset reader should leave to it."""
     resolvers = _RESOLVERS.get(text[:1], _ANY_FIRST)
     if not resolvers:
