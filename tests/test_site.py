@@ -9,8 +9,13 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+import markupsafe
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from markupsafe import Markup
 
+from netsite import site
 from netsite.build import build, render
 from netsite.output import MANIFEST
 
@@ -243,3 +248,17 @@ def test_target_company_with_no_path_says_so(sample_files: dict[str, bytes]) -> 
     assert "No path yet" in page
     acme = sample_files["companies/acme-corp.html"].decode()
     assert acme.count('<span class="chain">') == 5
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    value=st.text()
+    | st.integers()
+    | st.floats(allow_nan=False)
+    | st.dates()
+    | st.text().map(Markup)
+    | st.text().map(lambda t: type("Html", (), {"__html__": lambda self, t=t: t})())
+)
+def test_fast_escaping_gives_what_markupsafe_gives(value: object) -> None:
+    fast, slow = site.escape_fast(value), markupsafe.escape(value)
+    assert fast == slow and type(fast) is Markup
