@@ -14,10 +14,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from .contact import LOG_CLASSES, Contact, LogEntry
 from .due import DueItem
+from .escaping import escape
 from .model import Network
 from .notes import contact_href
 from .words import format_day, plural

@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from markupsafe import Markup
 
-from netsite import site
+from netsite import escaping
 from netsite.build import build, render
 from netsite.output import MANIFEST
 
@@ -260,5 +260,5 @@ def test_target_company_with_no_path_says_so(sample_files: dict[str, bytes]) -> 
     | st.text().map(lambda t: type("Html", (), {"__html__": lambda self, t=t: t})())
 )
 def test_fast_escaping_gives_what_markupsafe_gives(value: object) -> None:
-    fast, slow = site.escape_fast(value), markupsafe.escape(value)
+    fast, slow = escaping.escape(value), markupsafe.escape(value)
     assert fast == slow and type(fast) is Markup
