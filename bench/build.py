@@ -22,6 +22,8 @@ fresh process as a user would run it:
 from __future__ import annotations
 
 import argparse
+import compileall
+import importlib.util
 import os
 import platform
 import shutil
@@ -105,9 +107,6 @@ def _byte_compile() -> None:
     An editable install under PYTHONDONTWRITEBYTECODE (set on some CI machines and sandboxes)
     would otherwise compile every module again in every timed run.
     """
-    import compileall
-    import importlib.util
-
     spec = importlib.util.find_spec("netsite")
     if spec is not None and spec.submodule_search_locations:
         for folder in spec.submodule_search_locations:
