@@ -187,9 +187,12 @@ def _network_and_notes(journal: Journal, today: date, store: BuildCache, jobs: i
     """
     from .notes import CachedNotes, contact_resolver
 
+    texts = list(dict.fromkeys(c.notes for c in journal.contacts))
+    if len(texts) - len(store.notes) < POOL_NOTES:  # too few can be new to be worth a helper
+        return build_network(journal, today)
     allow_html = journal.config.site.allow_html
     notes = CachedNotes(contact_resolver(journal.contacts), allow_html, store.notes)
-    todo = list(dict.fromkeys(c.notes for c in journal.contacts if notes.key(c.notes) not in store.notes))
+    todo = [text for text in texts if notes.key(text) not in store.notes]
     if len(todo) < POOL_NOTES:
         return build_network(journal, today)
 
