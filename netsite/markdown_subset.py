@@ -148,12 +148,10 @@ _AMP = re.compile(r"&(?!(?:\#[0-9]+|\#x[0-9a-f]+|[0-9a-z]+);)", re.IGNORECASE)
 
 
 def _text(text: str) -> str:
-    """Escape text as Python-Markdown's serializer does; refuse it if it still holds markup."""
+    """Escape text between tokens; refuse it if it still holds markup."""
     if _STRAY.intersection(text):
         raise Refused
-    if "&" in text:
-        text = _AMP.sub("&amp;", text)
-    return text.replace("<", "&lt;").replace(">", "&gt;")
+    return _escape(text)
 
 
 def _attribute(value: str) -> str:
@@ -161,6 +159,7 @@ def _attribute(value: str) -> str:
 
 
 def _escape(text: str) -> str:
+    """Escape text as Python-Markdown's serializer does."""
     if "&" in text:
         text = _AMP.sub("&amp;", text)
     return text.replace("<", "&lt;").replace(">", "&gt;")
