@@ -68,6 +68,11 @@ class Builder:
         self.root = root
         self.jobs = jobs or cpu_count()
         self.cache, self.held = _warm_start(root)  # held: page path -> keys and bytes of the last render
+        # A long-lived process may have threads, and a forked helper must not import (see workers.py):
+        # load now what rendering a note may load later.
+        from .notes_markdown import load_extensions
+
+        load_extensions()
 
     def build(self, today: date, strict: bool = False, write: bool = True) -> BuildResult:
         """Render the journal and (when write) swap the result into output/.

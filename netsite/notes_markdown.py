@@ -19,6 +19,8 @@ from markdown.treeprocessors import Treeprocessor
 from .markdown_subset import SAFE_SCHEMES
 from .notes import WIKILINK, wikilink_element
 
+EXTENSIONS = ["sane_lists", "tables"]  # Python-Markdown's own, loaded by name
+
 
 class _WikiLinks(InlineProcessor):
     def __init__(self, resolve: Callable[[str], tuple[str, str] | None]) -> None:
@@ -109,6 +111,11 @@ def _absent_given(present: frozenset[str]) -> frozenset[str]:
     )
 
 
+def load_extensions() -> None:
+    """Import every module a converter loads by name (before forking, in a process with threads)."""
+    markdown.Markdown(extensions=EXTENSIONS)
+
+
 class Converters:
     """Reusable Markdown converters, one per set of inline patterns a note can need."""
 
@@ -125,7 +132,7 @@ class Converters:
         md = self.converters.get(absent)
         if md is None:
             extension = _NotesExtension(self.resolve, self.allow_html)
-            md = markdown.Markdown(extensions=["sane_lists", "tables", extension])
+            md = markdown.Markdown(extensions=[*EXTENSIONS, extension])
             for name in absent:
                 if name in md.inlinePatterns:
                     md.inlinePatterns.deregister(name)
