@@ -71,8 +71,10 @@ class Builder:
         # A long-lived process may have threads, and a forked helper must not import (see workers.py):
         # load now what rendering a note may load later.
         from .notes_markdown import load_extensions
+        from .site import MemoryBytecode
 
         load_extensions()
+        self.compiled = MemoryBytecode()  # templates compiled once, not on every rebuild
 
     def build(self, today: date, strict: bool = False, write: bool = True) -> BuildResult:
         """Render the journal and (when write) swap the result into output/.
@@ -82,7 +84,7 @@ class Builder:
         """
         if write:
             return _build(self.root, today, strict, self.cache, self.jobs, kept=caching.page_store(self.root))
-        return _render_held(self.root, today, self.cache, self.held, self.jobs)
+        return _render_held(self.root, today, self.cache, self.held, self.jobs, self.compiled)
 
 
 def _warm_start(root: Path) -> tuple[BuildCache, dict[str, tuple[str, str, bytes]]]:
@@ -264,8 +266,9 @@ class _Plan:
         return found
 
 
-def _plan(network: Network, root: Path, store: BuildCache, compiled: Path | None = None) -> _Plan:
-    """Lay out the pages of a build; compiled is where Jinja may keep compiled templates."""
+def _plan(network: Network, root: Path, store: BuildCache, compiled: Any = None) -> _Plan:
+    """Lay out the pages of a build; compiled is where Jinja may keep compiled templates (a folder,
+    or a jinja2.BytecodeCache)."""
     from .notes import CachedNotes
     from .pagekeys import page_keys
     from .site import SiteRenderer, site_pages, wikilink_resolver
@@ -431,9 +434,15 @@ _GROUPS = frozenset({"week.html", "company.html", "tag.html"})
 
 
 def _render_held(
-    root: Path, today: date, store: BuildCache, held: dict[str, tuple[str, str, bytes]], jobs: int
+    root: Path,
+    today: date,
+    store: BuildCache,
+    held: dict[str, tuple[str, str, bytes]],
+    jobs: int,
+    compiled: Any = None,
 ) -> BuildResult:
-    """Render every file in memory, reusing the bytes of pages whose keys are unchanged."""
+    """Render every file in memory, reusing the bytes of pages whose keys are unchanged; compiled is
+    where Jinja keeps compiled templates between builds."""
     from .site import RenderError
 
     network, failed = _model(root, today, store, jobs)
@@ -441,7 +450,7 @@ def _render_held(
         return failed or BuildResult(failure=_BAD_CONFIG)
     try:
         with settled_heap():
-            plan = _plan(network, root, store)
+            plan = _plan(network, root, store, compiled)
             files = _render_all(plan, held, jobs)
             store.keep_notes({plan.notes.key(c.notes) for c in network.contacts.values()})
     except RenderError as exc:

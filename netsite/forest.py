@@ -25,6 +25,7 @@ class Forest:
     degree: dict[str, int]
     cycles: tuple[tuple[str, ...], ...]
     unresolved: tuple[tuple[str, str], ...]  # (contact id, referred_by as written)
+    resolver: Resolver  # how references to contacts were resolved (notes' wikilinks use it too)
 
     def chain(self, contact_id: str) -> list[str]:
         """Return the ids from the root down to this contact."""
@@ -112,7 +113,7 @@ def build_forest(contacts: Sequence[Contact]) -> tuple[Forest, list[Problem]]:
         problems.extend(_cycle_problems(cycle, by_id, parent))
         for member in cycle:
             parent[member] = None
-    return _assemble(by_id, parent, referrer, cycles, unresolved), problems
+    return _assemble(by_id, parent, referrer, cycles, unresolved, resolver), problems
 
 
 def find_cycles(parent: dict[str, str | None]) -> list[tuple[str, ...]]:
@@ -160,6 +161,7 @@ def _assemble(
     referrer: dict[str, str | None],
     cycles: list[tuple[str, ...]],
     unresolved: list[tuple[str, str]],
+    resolver: Resolver,
 ) -> Forest:
     def key(cid: str) -> tuple[str, str]:
         return (by_id[cid].name.casefold(), cid)
@@ -176,4 +178,6 @@ def _assemble(
         cid, d = todo.pop()
         degree[cid] = d
         todo.extend((k, d + 1) for k in children[cid])
-    return Forest(parent, referrer, children, roots, degree, tuple(cycles), tuple(sorted(unresolved)))
+    return Forest(
+        parent, referrer, children, roots, degree, tuple(cycles), tuple(sorted(unresolved)), resolver
+    )

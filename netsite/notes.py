@@ -39,13 +39,16 @@ def wikilink_element(target: str, label: str | None, resolve: Resolve) -> ET.Ele
     return element
 
 
-def contact_resolver(contacts: Iterable[Contact]) -> Resolve:
-    """Return the function that turns a [[wikilink]] target into (contact id, name), or None."""
+def contact_resolver(contacts: Iterable[Contact], resolver: Resolver | None = None) -> Resolve:
+    """Return the function that turns a [[wikilink]] target into (contact id, name), or None.
+
+    resolver, when given, is one already made for these contacts (the forest's).
+    """
     by_id = {c.id: c for c in contacts}
-    resolver = Resolver(list(by_id.values()))
+    found_by = resolver or Resolver(list(by_id.values()))
 
     def resolve(target: str) -> tuple[str, str] | None:
-        found = resolver.resolve(target)
+        found = found_by.resolve(target)
         return (found, by_id[found].name) if found else None
 
     return resolve

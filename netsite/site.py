@@ -110,6 +110,13 @@ class MemoryBytecode(jinja2.BytecodeCache):
         self.store[bucket.key] = bucket.bytecode_to_string()
 
 
+def _bytecode(compiled: Path | jinja2.BytecodeCache | None) -> jinja2.BytecodeCache:
+    """Return where compiled templates are kept: a folder, a cache given, or memory for this build."""
+    if isinstance(compiled, Path):
+        return jinja2.FileSystemBytecodeCache(str(compiled))
+    return compiled if compiled is not None else MemoryBytecode()
+
+
 def render_site(network: Network, root: Path) -> dict[str, bytes]:
     """Render every page and asset of the site."""
     site = SiteRenderer(network, root)
@@ -126,12 +133,14 @@ class SiteRenderer:
     copied into every page's context, and macros imported without context can use them.
     """
 
-    def __init__(self, network: Network, root: Path, compiled: Path | None = None) -> None:
+    def __init__(
+        self, network: Network, root: Path, compiled: Path | jinja2.BytecodeCache | None = None
+    ) -> None:
         self.dirs = template_dirs(root)
         self.network = network
         self.common = _common_context(network)
         self.assets = assets(self.dirs)
-        self.bytecode = jinja2.FileSystemBytecodeCache(str(compiled)) if compiled else MemoryBytecode()
+        self.bytecode = _bytecode(compiled)
         self.envs: dict[str, jinja2.Environment] = {}
 
     def render(self, page: Page) -> bytes:
@@ -355,7 +364,7 @@ def _group_page(folder: str, slugs: dict[str, str], name: str | None) -> str | N
 
 def wikilink_resolver(network: Network) -> Resolve:
     """Return the function notes use to turn a [[wikilink]] target into (id, name), or None."""
-    return contact_resolver(network.contacts.values())
+    return contact_resolver(network.contacts.values(), network.forest.resolver)
 
 
 def notes_renderer(network: Network) -> NotesRenderer:
