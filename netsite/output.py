@@ -60,18 +60,24 @@ def read_manifest(out: Path) -> dict[str, str]:
         return {}
     if not out.is_dir():
         raise OutputError(f"{out} exists and is not a folder; refusing to replace it")
-    try:
-        data = json.loads((out / MANIFEST).read_text("utf-8"))
-    except (OSError, ValueError):
-        data = None
-    if isinstance(data, dict):
-        return {str(k): str(v) for k, v in data.items()}
+    manifest = _manifest(out)
+    if manifest is not None:
+        return manifest
     if any(out.iterdir()):
         raise OutputError(
             f"{out} is not empty and was not written by netsite (no {MANIFEST}); "
             "refusing to replace it: move it away or choose another journal folder"
         )
     return {}
+
+
+def _manifest(folder: Path) -> dict[str, str] | None:
+    """Return the manifest a folder holds ({path: digest}), or None when it has none that reads."""
+    try:
+        data = json.loads((folder / MANIFEST).read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+    return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else None
 
 
 def check_paths(paths: Mapping[str, object] | list[str]) -> None:
@@ -222,12 +228,9 @@ def _same_device(a: Path, b: Path) -> bool:
 
 def _reusable(spare: Path) -> dict[str, str]:
     """Return the manifest of a spare site; clear the folder when it has none (a build died in it)."""
-    try:
-        data = json.loads((spare / MANIFEST).read_text("utf-8"))
-    except (OSError, ValueError):
-        data = None
-    if isinstance(data, dict) and data:
-        return {str(k): str(v) for k, v in data.items()}
+    manifest = _manifest(spare)
+    if manifest:
+        return manifest
     shutil.rmtree(spare, ignore_errors=True)
     return {}
 
