@@ -236,7 +236,7 @@ def _parse_shard(version: str, folder: Path, items: list[Item]) -> list[Parsed]:
         for (_, rel, _), (result, sum_, _) in zip(items, parsed, strict=True)
         if sum_ is not None
     }
-    _save(folder / _shard_file(shard(items[0][1])), (version, kept))
+    _save_shard(folder, shard(items[0][1]), version, kept)
     return parsed
 
 
@@ -316,7 +316,7 @@ def save_cache(root: Path, cache: BuildCache) -> None:
         if shard(key[0]) in cache.dirty:
             parts[shard(key[0])][key] = result
     for number in sorted(cache.dirty):
-        _save(folder / _shard_file(number), (cache.version, parts[number]))
+        _save_shard(folder, number, cache.version, parts[number])
     parses, cache.parses, own, cache.folder = cache.parses, {}, cache.folder, None
     try:
         _save(folder / CACHE_FILE, cache)
@@ -327,6 +327,11 @@ def save_cache(root: Path, cache: BuildCache) -> None:
 
 def _shard_file(number: int) -> str:
     return f"parses-{number:02d}.pickle"
+
+
+def _save_shard(folder: Path, number: int, version: str, parses: dict[tuple[str, str], ParseResult]) -> None:
+    """Write one shard of parses, marked with the code version that made them (load_cache checks it)."""
+    _save(folder / _shard_file(number), (version, parses))
 
 
 def _load(path: Path) -> object:
@@ -347,8 +352,7 @@ class Stamp:
 def load_stamp(root: Path) -> Stamp | None:
     """Read the stamp of the last build, if any."""
     try:
-        with open(root / CACHE_DIR / STAMP_FILE, "rb") as handle:
-            stamp = pickle.load(handle)
+        stamp = _load(root / CACHE_DIR / STAMP_FILE)
     except Exception:  # an unreadable stamp only means the build runs
         return None
     return stamp if isinstance(stamp, Stamp) else None
