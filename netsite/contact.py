@@ -34,7 +34,6 @@ KNOWN_KEYS = frozenset(
 )
 _ENTRY = re.compile(r"(\d{4}-\d{2}-\d{2})\s+([A-Za-z][\w-]*)\s*(?::\s*(.*))?", re.DOTALL)
 _ENTRY_HEAD = re.compile(r"(\d{4}-\d{2}-\d{2})\s+([A-Za-z][\w-]*)")
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _WORD = re.compile(r"[A-Za-z][\w-]*")
 _WEB_URL = re.compile(r"https?://[^\s/]+", re.IGNORECASE)
 
@@ -268,12 +267,7 @@ def as_date(value: Any) -> date | None:
     """Return a YAML value as a date if it is one or is a strict ISO `YYYY-MM-DD` string."""
     if isinstance(value, date):
         return value
-    if isinstance(value, str) and _ISO_DATE.fullmatch(value.strip()):
-        try:
-            return date.fromisoformat(value.strip())
-        except ValueError:
-            return None
-    return None
+    return fm.iso_date(value.strip()) if isinstance(value, str) else None
 
 
 def _shown(value: Any) -> str:

@@ -79,15 +79,21 @@ def _construct_sequence(loader: Any, node: yaml.SequenceNode) -> LineList:
     return new_list(items, [loader.line_of(child) for child in node.value])
 
 
-def _construct_timestamp(loader: Any, node: yaml.ScalarNode) -> date | str:
-    """Read only strict `YYYY-MM-DD` as a date; anything else stays text for the caller to reject."""
-    text = loader.construct_scalar(node)
+def iso_date(text: str) -> date | None:
+    """Return the date a strict `YYYY-MM-DD` text names; None for anything else."""
     if _ISO_DATE.fullmatch(text):
         try:
             return date.fromisoformat(text)
         except ValueError:
-            return text
-    return text
+            return None
+    return None
+
+
+def _construct_timestamp(loader: Any, node: yaml.ScalarNode) -> date | str:
+    """Read only strict `YYYY-MM-DD` as a date; anything else stays text for the caller to reject."""
+    text = loader.construct_scalar(node)
+    found = iso_date(text)
+    return text if found is None else found
 
 
 def _shared_schema_resolvers() -> dict[str | None, list[tuple[str, re.Pattern[str]]]]:
