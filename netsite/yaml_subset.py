@@ -47,7 +47,7 @@ def parse(text: str, first_line: int, scalar: Scalar) -> Any:
         return REFUSED
 
 
-# A top-level `key: value` line: the key plain, without colons or comments.
+# A `key: value` line (at the top, or in a list entry): the key plain, without colons or comments.
 _KEY_LINE = re.compile(r"([^-?:,\[\]{}#&*!|>'\"%@` ](?:[^:#]*[^:# ])?):(?: +(.*))?$")
 
 
@@ -107,49 +107,30 @@ class _Reader:
             return _inline(content, self.first_line + index, self.scalar)
         if content[0] in _STARTS_OTHER:
             raise Refused
-        colon = _mapping_colon(content)
-        if colon < 0:
+        m = _KEY_LINE.match(content)
+        if m is None:
             return _plain(content, self.scalar)
         line = self.rows[self.at - 1]
-        return self._entry_mapping(content, colon, line[1] + len(line[2]) - len(content), index)
+        return self._entry_mapping(m, line[1] + len(line[2]) - len(content), index)
 
-    def _entry_mapping(self, content: str, colon: int, column: int, index: int) -> LineDict:
+    def _entry_mapping(self, m: re.Match[str], column: int, index: int) -> LineDict:
         """Read a mapping that starts on a list entry's line, and its keys on the lines below."""
         result, seen = new_mapping(), set()
         while True:
-            key, rest = content[:colon], content[colon + 1 :].lstrip(" ")
-            _check_key(key)
-            value = _inline(rest, self.first_line + index, self.scalar) if rest else self.scalar("")
-            add_key(result, seen, self.scalar(key), value, self.first_line + index)
+            value = _inline(m[2], self.first_line + index, self.scalar) if m[2] else self.scalar("")
+            add_key(result, seen, self.scalar(m[1]), value, self.first_line + index)
             if self._indent() != column:
                 return result
             index, _, content = self.rows[self.at]
             self.at += 1
-            colon = _mapping_colon(content)
-            if colon < 0 or content[0] in _STARTS_OTHER:
+            m = _KEY_LINE.match(content)
+            if m is None:
                 raise Refused
 
 
 def _is_item(content: str) -> bool:
     """Tell whether a line's content is a list entry with something on it."""
     return content.startswith("- ") and content[2:].strip(" ") != ""
-
-
-def _mapping_colon(text: str) -> int:
-    """Return where the `: ` (or final `:`) of a `key: value` line is; -1 if it is not one."""
-    comment = text.find(" #")
-    colon = text.find(": ")
-    if colon < 0 or (0 <= comment < colon):
-        end = text if comment < 0 else text[:comment]
-        end = end.rstrip(" ")
-        return len(end) - 1 if end.endswith(":") else -1
-    return colon
-
-
-def _check_key(key: str) -> None:
-    """Refuse a key that is not a plain one-word-or-more scalar without colons or comments."""
-    if not key or key[0] in _STARTS_OTHER or key[-1] == " " or ":" in key or "#" in key:
-        raise Refused
 
 
 def _inline(text: str, line: int, scalar: Scalar) -> Any:
