@@ -33,7 +33,7 @@ _HEADING = re.compile(r"(#{1,6})([^#]*)")
 _LINK = r"\[(?P<text>[^\[\]*_|\n]+)\]\((?P<url>[^\s()<>\"'\\]+)\)"
 _STRONG = r"\*\*(?P<strong>[^\s*\[\]_|](?:[^*\[\]_|\n]*[^\s*\[\]_|])?)\*\*"
 _EM = r"\*(?P<em>[^\s*\[\]_|](?:[^*\[\]_|\n]*[^\s*\[\]_|])?)\*"
-SAFE_SCHEMES = ("http://", "https://", "mailto:")  # the only links a note keeps
+_SAFE_SCHEMES = ("http://", "https://", "mailto:")
 _STRAY = frozenset("[]*_|")  # outside tokens: a table cell, a bracket, emphasis
 
 # A wikilink's (target, label) -> its tag, attributes and text.
@@ -139,7 +139,12 @@ class MarkdownSubset:
                     raise Refused  # asterisks in a row: Python-Markdown pairs them otherwise
                 return _element(tag, {}, m.group(tag))
         url = m.group("url")
-        return _element("a", {"href": url} if url.lower().startswith(SAFE_SCHEMES) else {}, m.group("text"))
+        return _element("a", {"href": url} if is_safe_link(url) else {}, m.group("text"))
+
+
+def is_safe_link(href: str) -> bool:
+    """Tell whether a note may link to href: http(s) and mailto only, the rest loses its link."""
+    return href.lower().startswith(_SAFE_SCHEMES)
 
 
 # As Python-Markdown's serializer writes them: `&` escaped unless it starts an entity, attributes

@@ -16,7 +16,7 @@ from markdown.extensions import Extension
 from markdown.inlinepatterns import InlineProcessor
 from markdown.treeprocessors import Treeprocessor
 
-from .markdown_subset import SAFE_SCHEMES
+from .markdown_subset import is_safe_link
 from .notes import WIKILINK, wikilink_element
 
 EXTENSIONS = ["sane_lists", "tables"]  # Python-Markdown's own, loaded by name
@@ -41,7 +41,7 @@ class _SafeLinks(Treeprocessor):
                     _img_to_link(child)
                 elif child.tag == "a" and "wikilink" not in child.get("class", ""):
                     href = child.get("href", "")
-                    if not href.lower().startswith(SAFE_SCHEMES):
+                    if not is_safe_link(href):
                         child.attrib.pop("href", None)
 
 
