@@ -62,7 +62,7 @@ def contact_href(contact_id: str) -> str:
 class NotesRenderer:
     """Render notes: the plain subset directly, the rest with Python-Markdown (imported only then)."""
 
-    def __init__(self, resolve: Callable[[str], tuple[str, str] | None], allow_html: bool) -> None:
+    def __init__(self, resolve: Resolve, allow_html: bool) -> None:
         self.resolve, self.allow_html = resolve, allow_html
         self.subset = MarkdownSubset(WIKILINK, partial(wikilink_parts, resolve=resolve))
         self.full: Any = None  # notes_markdown.Converters, made when first needed

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Callable
 from functools import cache
 
 import markdown
@@ -17,13 +16,13 @@ from markdown.inlinepatterns import InlineProcessor
 from markdown.treeprocessors import Treeprocessor
 
 from .markdown_subset import is_safe_link
-from .notes import WIKILINK, wikilink_element
+from .notes import WIKILINK, Resolve, wikilink_element
 
 EXTENSIONS = ["sane_lists", "tables"]  # Python-Markdown's own, loaded by name
 
 
 class _WikiLinks(InlineProcessor):
-    def __init__(self, resolve: Callable[[str], tuple[str, str] | None]) -> None:
+    def __init__(self, resolve: Resolve) -> None:
         super().__init__(WIKILINK)
         self.resolve = resolve
 
@@ -56,7 +55,7 @@ def _img_to_link(img: ET.Element) -> None:
 
 
 class _NotesExtension(Extension):
-    def __init__(self, resolve: Callable[[str], tuple[str, str] | None], allow_html: bool) -> None:
+    def __init__(self, resolve: Resolve, allow_html: bool) -> None:
         super().__init__()
         self.resolve, self.allow_html = resolve, allow_html
 
@@ -119,7 +118,7 @@ def load_extensions() -> None:
 class Converters:
     """Reusable Markdown converters, one per set of inline patterns a note can need."""
 
-    def __init__(self, resolve: Callable[[str], tuple[str, str] | None], allow_html: bool) -> None:
+    def __init__(self, resolve: Resolve, allow_html: bool) -> None:
         self.resolve, self.allow_html = resolve, allow_html
         self.converters: dict[frozenset[str], markdown.Markdown] = {}
 

@@ -21,11 +21,10 @@ from .fragments import SECTIONS, ContactRow, Fragments, contact_url
 from .groups import Group
 from .layout import template_dirs
 from .model import Network
-from .notes import NotesRenderer, contact_resolver
+from .notes import NotesRenderer, Resolve, contact_resolver
 from .views import preorder
 from .words import format_day, plural
 
-Resolve = Callable[[str], tuple[str, str] | None]
 TEMPLATE_SUFFIX = ".html"
 CALENDAR = "follow-ups.ics"
 DASHBOARD_DUE = 25  # the most overdue items on the dashboard; the Due page lists them all
