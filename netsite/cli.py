@@ -23,7 +23,7 @@ from .cli_support import (
 )
 from .journal import load_journal
 from .model import Network, build_network
-from .problems import Problem, has_errors, sort_problems
+from .problems import Problem, counts_text, has_errors, sort_problems
 from .views import check_json, due_json, due_lines, report_lines, tree_json, tree_lines
 from .weekly import Week
 from .words import plural
@@ -114,10 +114,7 @@ def run_build(args: argparse.Namespace) -> int:
 
 
 def _problem_summary(problems: list[Problem]) -> str:
-    errors = sum(p.severity == "error" for p in problems)
-    warnings = len(problems) - errors
-    counts = f"{plural(errors, 'error')}, {plural(warnings, 'warning')}"
-    return f"{counts} (see the Problems page)" if problems else ""
+    return f"{counts_text(problems)} (see the Problems page)" if problems else ""
 
 
 # --- check -------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from .due import DueItem
 from .escaping import escape
 from .model import Network
 from .notes import contact_href
+from .problems import has_errors
 from .words import format_day, plural
 
 _STALE = ' <span class="badge stale" title="no interaction for over {} days">going cold</span>'
@@ -147,7 +148,7 @@ class Fragments:
         count = ""
         problems = self.network.problems
         if target == "problems.html" and problems:
-            level = "bad" if any(p.severity == "error" for p in problems) else "warn"
+            level = "bad" if has_errors(problems) else "warn"
             count = f' <span class="count {level}">{len(problems)}</span>'
         return f'    <a href="{escape(self.url(target))}"{current}>{escape(label)}{count}</a>'
 

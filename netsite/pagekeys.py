@@ -33,6 +33,7 @@ from typing import Any
 from .digests import digest
 from .model import Network
 from .notes import CachedNotes
+from .problems import count_errors
 from .site import Page, SiteFacts
 
 
@@ -55,7 +56,7 @@ def with_notes(key: str, page: Page, notes: CachedNotes) -> str | None:
 
 def global_key(network: Network, templates: str) -> str:
     """Digest what every page shows or may depend on: templates, configuration, TODAY and the totals."""
-    errors = sum(p.severity == "error" for p in network.problems)
+    errors = count_errors(network.problems)
     totals = (len(network.contacts), len(network.problems), errors)
     return _digest((templates, network.config, network.today.isoformat(), totals))
 

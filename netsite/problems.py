@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
+
+from .words import plural
 
 Severity = Literal["error", "warning"]
 
@@ -36,6 +39,17 @@ def sort_problems(problems: list[Problem]) -> list[Problem]:
     return sorted(problems, key=lambda p: (p.path, p.line or 0, p.severity, p.message))
 
 
-def has_errors(problems: list[Problem]) -> bool:
+def has_errors(problems: Iterable[Problem]) -> bool:
     """Tell whether any problem is an error."""
     return any(p.severity == "error" for p in problems)
+
+
+def count_errors(problems: Iterable[Problem]) -> int:
+    """Count the problems that are errors."""
+    return sum(p.severity == "error" for p in problems)
+
+
+def counts_text(problems: Sequence[Problem]) -> str:
+    """Say how many errors and warnings there are: `2 errors, 1 warning`."""
+    errors = count_errors(problems)
+    return f"{plural(errors, 'error')}, {plural(len(problems) - errors, 'warning')}"

@@ -34,7 +34,9 @@ from urllib.parse import parse_qs, quote, unquote
 
 from .build import OUTPUT_DIR, Builder, BuildResult
 from .output import OutputError, write_site
+from .problems import counts_text
 from .watch import MAX_WAIT, QUIET, ChangeQueue, Changes, JournalWatcher, RebuildLoop
+from .words import plural
 
 PREFIX = "/__netsite/"
 RELOAD_JS_URL = PREFIX + "reload.js"
@@ -611,9 +613,7 @@ class Session:
         for problem in fresh:
             print(problem, file=sys.stderr, flush=True)
         if fresh or len(self._shown) != len(result.problems):
-            errors = sum(p.severity == "error" for p in result.problems)
-            counts = f"{plural(errors, 'error')}, {plural(len(result.problems) - errors, 'warning')}"
-            self.log(f"{counts} in contact files (see the Problems page)")
+            self.log(f"{counts_text(result.problems)} in contact files (see the Problems page)")
         self._shown = set(result.problems)
 
 
@@ -640,11 +640,6 @@ def _shown_path(root: Path, path: Path) -> str:
 def changed_count(old: Mapping[str, bytes], new: Mapping[str, bytes]) -> int:
     """Count files added, changed or removed between two builds."""
     return sum(old.get(k) != v for k, v in new.items()) + len(old.keys() - new.keys())
-
-
-def plural(count: int, word: str) -> str:
-    """Return `1 page` / `3 pages`."""
-    return f"{count} {word}{'' if count == 1 else 's'}"
 
 
 def run(root: Path, host: str, port: int, poll: bool, today: Callable[[], date]) -> int:

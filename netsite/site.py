@@ -22,6 +22,7 @@ from .groups import Group
 from .layout import template_dirs
 from .model import Network
 from .notes import NotesRenderer, Resolve, contact_resolver
+from .problems import count_errors
 from .views import preorder
 from .words import format_day, plural
 
@@ -214,7 +215,7 @@ def _common_context(network: Network) -> dict[str, Any]:
         "sections": SECTIONS,
         "log_classes": LOG_CLASSES,
         "problem_count": len(network.problems),
-        "error_count": sum(p.severity == "error" for p in network.problems),
+        "error_count": count_errors(network.problems),
     }
 
 
