@@ -134,7 +134,7 @@ def build(
     version = _code_version()
     if not cache:
         return _build(root, today, strict, BuildCache(version), jobs or cpu_count())
-    inputs, stat_keys = _inputs_key(root, today, strict, version)
+    inputs, taken = _inputs_key(root, today, strict, version)
     quick = _unchanged(root, inputs)
     if quick is not None:
         return quick
@@ -143,7 +143,7 @@ def build(
     compiled = caching.compiled_templates(root, version)
     store.folder = caching.cache_folder(root) if compiled is not None else None
     kept = caching.page_store(root)
-    result = _build(root, today, strict, store, jobs or cpu_count(), compiled, kept, stat_keys)
+    result = _build(root, today, strict, store, jobs or cpu_count(), compiled, kept, taken)
     caching.save_cache(root, store)
     caching.save_stamp(root, _stamp(root, inputs, result))
     return result
@@ -171,16 +171,25 @@ def _failed(network: Network, failure: str) -> BuildResult:
 # --- load and model --------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class _Taken:
+    """What a build's check for changes already took of its inputs, for loading to reuse."""
+
+    names: list[str]  # the contact files, below contacts/
+    stats: dict[str, StatKey]  # each input file's stat, by relative path
+
+
 def _model(
-    root: Path, today: date, store: BuildCache, jobs: int, stat_keys: Mapping[str, StatKey] | None = None
+    root: Path, today: date, store: BuildCache, jobs: int, taken: _Taken | None = None
 ) -> tuple[Network | None, BuildResult | None]:
     """Load (reusing parses) and model the journal; a failed BuildResult when the config is unusable.
 
-    stat_keys are the contact files' stats if this build took them already.
+    taken is what this build already listed and stat-ed, if anything.
     """
     with no_collection():
-        parse_files = partial(store.parse_files, parse=partial(_parse, jobs), stat_keys=stat_keys)
-        journal = load_journal(root, parse_files=parse_files)
+        stats = taken.stats if taken is not None else None
+        parse_files = partial(store.parse_files, parse=partial(_parse, jobs), stat_keys=stats)
+        journal = load_journal(root, parse_files=parse_files, names=taken.names if taken else None)
         if not journal.config_ok:
             return None, BuildResult(list(journal.problems), failure=config_failure(journal.problems))
         return _network_and_notes(journal, today, store, jobs), None
@@ -290,13 +299,13 @@ def _build(
     jobs: int,
     compiled: Path | None = None,
     kept: PageStore | None = None,
-    stat_keys: Mapping[str, StatKey] | None = None,
+    taken: _Taken | None = None,
 ) -> BuildResult:
     """Load, model, render and write; compiled is where Jinja may keep compiled templates, kept the
-    pages of earlier builds, stat_keys the input files' stats if taken already."""
+    pages of earlier builds, taken what this build already listed and stat-ed of its inputs."""
     from .site import RenderError
 
-    network, failed = _model(root, today, store, jobs, stat_keys)
+    network, failed = _model(root, today, store, jobs, taken)
     if network is None:
         return failed or BuildResult(failure=_BAD_CONFIG)
     if strict and network.problems:
@@ -497,16 +506,17 @@ def _render_all(plan: _Plan, held: dict[str, tuple[str, str, bytes]], jobs: int)
 # --- nothing changed ----------------------------------------------------------------------------------
 
 
-def _inputs_key(root: Path, today: date, strict: bool, version: str) -> tuple[str | None, dict[str, StatKey]]:
+def _inputs_key(root: Path, today: date, strict: bool, version: str) -> tuple[str | None, _Taken]:
     """Digest the stat of every input file (None when one changed too recently to vouch for it).
 
-    Also return the stats taken, by relative path.
+    Also return what was taken: the contact files listed and every stat, by relative path.
     """
     now = time.time_ns()
     seen: list[object] = [version, today.isoformat(), strict]
+    names = contact_names(root)
     stats: dict[str, StatKey] = {}
     vouched = True
-    for rel in _input_files(root):
+    for rel in _input_files(root, names):
         try:
             key = stats[rel] = caching.stat_key(os.stat(os.path.join(root, rel)))
         except OSError:
@@ -514,12 +524,13 @@ def _inputs_key(root: Path, today: date, strict: bool, version: str) -> tuple[st
             continue
         vouched = vouched and caching.settled(key, now)
         seen.append((rel, key))
-    return (digest(repr(seen).encode("utf-8", "surrogatepass")) if vouched else None), stats
+    return (digest(repr(seen).encode("utf-8", "surrogatepass")) if vouched else None), _Taken(names, stats)
 
 
-def _input_files(root: Path) -> list[str]:
-    """List every file a build reads (relative paths): contacts, config and the journal's own templates."""
-    files = [f"{CONTACTS_DIR}/{name}" for name in contact_names(root)]
+def _input_files(root: Path, names: list[str]) -> list[str]:
+    """List every file a build reads (relative paths): the contacts named, config and the journal's own
+    templates."""
+    files = [f"{CONTACTS_DIR}/{name}" for name in names]
     own = [d for d in template_dirs(root) if d == root / TEMPLATES_DIR]
     templates = sorted(relative_path(root, f) for d in own for f in d.rglob("*") if f.is_file())
     config = [CONFIG_NAME] if (root / CONFIG_NAME).exists() else []

@@ -32,15 +32,20 @@ class Journal:
 
 
 def load_journal(
-    root: Path, cache: ParseCache | None = None, parse_files: ParseFiles | None = None
+    root: Path,
+    cache: ParseCache | None = None,
+    parse_files: ParseFiles | None = None,
+    names: list[str] | None = None,
 ) -> Journal:
     """Read netsite.toml and contacts/**/*.md under root; cache maps (path, digest) to parses.
 
     parse_files, when given, parses the (file, relative path) pairs instead: the build's own caches.
+    names, when given, are the contact files (as contact_names lists them) the caller listed already.
     """
     config, config_problems = load_config(root)
     base = os.path.join(root, CONTACTS_DIR)
-    named = [(os.path.join(base, name), f"{CONTACTS_DIR}/{name}") for name in contact_names(root)]
+    names = contact_names(root) if names is None else names
+    named = [(os.path.join(base, name), f"{CONTACTS_DIR}/{name}") for name in names]
     if parse_files is not None:
         results = parse_files(named)
     else:
