@@ -215,8 +215,7 @@ def _network_and_notes(journal: Journal, today: date, store: BuildCache, jobs: i
     def render(texts: list[str]) -> dict:
         for text in texts:
             notes.render(text)
-        added, notes.added = notes.added, {}
-        return added
+        return notes.take_added()
 
     chunks = [todo[i : i + CHUNK] for i in range(0, len(todo), CHUNK)]
     network, rendered = map_chunks_beside(lambda: build_network(journal, today), render, chunks, jobs)
@@ -403,8 +402,7 @@ def _render_into(
                 if kept is not None:
                     kept.add(written_to, sum_)
             rows.append((page.path, sum_, changed, plan.coarse(index), plan.fine(index)))
-        added, plan.notes.added = plan.notes.added, {}
-        return rows, added
+        return rows, plan.notes.take_added()
 
     digests = {page.path: (entry[2] if (entry := known(page.path)) else "") for page in plan.pages}
     written: set[str] = set()
@@ -480,8 +478,7 @@ def _render_all(plan: _Plan, held: dict[str, tuple[str, str, bytes]], jobs: int)
             else:
                 data = plan.site.render(pages[i])
                 rows.append((i, plan.coarse(i), plan.fine(i), data))
-        added, plan.notes.added = plan.notes.added, {}
-        return rows, added
+        return rows, plan.notes.take_added()
 
     files: dict[str, bytes] = {}
     kept: dict[str, tuple[str, str, bytes]] = {}

@@ -121,6 +121,11 @@ class CachedNotes:
         self.memo[key] = self.added[key] = (html, tuple(self.calls))
         return html
 
+    def take_added(self) -> dict[tuple[str, bool], tuple[str, tuple[tuple[str, Resolved], ...]]]:
+        """Return the memo entries rendered since last asked, and forget them (a worker reports them)."""
+        added, self.added = self.added, {}
+        return added
+
     def state(self, text: str) -> tuple[tuple[str, Resolved], ...] | None:
         """Return what a note's wikilinks resolve to now, or None if the note was never rendered."""
         hit = self.memo.get(self.key(text))
