@@ -8,24 +8,21 @@ folder. Every path gives the bytes `render()` gives, which uses no cache at all.
 
 from __future__ import annotations
 
-import os
-import time
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 from . import cache as caching
-from .cache import BuildCache, Stamp, StatKey
+from .cache import BuildCache, NotesSpan
 from .config import CONFIG_NAME
 from .digests import digest
-from .journal import CONTACTS_DIR, Journal, ParseCache, contact_names, load_journal, relative_path
-from .layout import TEMPLATES_DIR, default_templates, template_dirs
+from .journal import Journal, ParseCache, load_journal
+from .layout import default_templates
 from .model import Network, build_network
 from .output import (
-    MANIFEST,
     OutputError,
     PageStore,
     SiteFiles,
@@ -36,29 +33,14 @@ from .output import (
     read_manifest,
 )
 from .problems import Problem, has_errors
+from .result import BuildResult
+from .shortcuts import OUTPUT_DIR, Inputs, notes_only, stamp, take_inputs, unchanged
 from .workers import cpu_count, map_chunks, map_chunks_beside, no_collection, settled_heap
 
-OUTPUT_DIR = "output"
 POOL_FILES = 1000  # parse in worker processes from this many changed files on
 POOL_PAGES = 400  # render in worker processes from this many pages to render on
 POOL_NOTES = 1000  # render notes beside the model from this many notes to render on
 CHUNK = 250  # contact pages handed to a worker at a time
-
-
-@dataclass
-class BuildResult:
-    """What a build did: the problems found, the files rendered, and why it failed, if it did."""
-
-    problems: list[Problem] = field(default_factory=list)
-    files: Mapping[str, bytes] = field(default_factory=dict)  # read from output/ on demand after a write
-    network: Network | None = None  # None when nothing changed and the model was not needed
-    failure: str | None = None
-    stats: WriteStats | None = None
-    contacts: int = 0  # how many contacts the site shows
-
-    @property
-    def ok(self) -> bool:
-        return self.failure is None
 
 
 class Builder:
@@ -134,8 +116,9 @@ def build(
     version = _code_version()
     if not cache:
         return _build(root, today, strict, BuildCache(version), jobs or cpu_count())
-    inputs, taken = _inputs_key(root, today, strict, version)
-    quick = _unchanged(root, inputs)
+    inputs = take_inputs(root, today, strict, version)
+    last = caching.load_stamp(root)
+    quick = unchanged(root, inputs, last) or notes_only(root, inputs, last)
     if quick is not None:
         return quick
     with no_collection():  # unpickling makes many objects and no cycles: collecting doubles its time
@@ -143,9 +126,9 @@ def build(
     compiled = caching.compiled_templates(root, version)
     store.folder = caching.cache_folder(root) if compiled is not None else None
     kept = caching.page_store(root)
-    result = _build(root, today, strict, store, jobs or cpu_count(), compiled, kept, taken)
+    result = _build(root, today, strict, store, jobs or cpu_count(), compiled, kept, inputs)
     caching.save_cache(root, store)
-    caching.save_stamp(root, _stamp(root, inputs, result))
+    caching.save_stamp(root, stamp(root, inputs, result))
     return result
 
 
@@ -171,16 +154,8 @@ def _failed(network: Network, failure: str) -> BuildResult:
 # --- load and model --------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Taken:
-    """What a build's check for changes already took of its inputs, for loading to reuse."""
-
-    names: list[str]  # the contact files, below contacts/
-    stats: dict[str, StatKey]  # each input file's stat, by relative path
-
-
 def _model(
-    root: Path, today: date, store: BuildCache, jobs: int, taken: _Taken | None = None
+    root: Path, today: date, store: BuildCache, jobs: int, taken: Inputs | None = None
 ) -> tuple[Network | None, BuildResult | None]:
     """Load (reusing parses) and model the journal; a failed BuildResult when the config is unusable.
 
@@ -264,6 +239,20 @@ class _Plan:
         fine = self.fine(index)
         return (coarse, fine) if fine is not None and fine == known[1] else None  # type: ignore[return-value]
 
+    def notes_span(self, page: Any, data: bytes, sum_: str) -> tuple[str, NotesSpan] | None:
+        """Return where a contact page shows its notes, for a later build to replace them in place.
+
+        Only where the default templates are in use, and only when the notes HTML is found once.
+        """
+        contact = page.context.get("contact") if self.keys is not None else None
+        if page.template != "contact.html" or contact is None or not contact.notes.strip():
+            return None
+        html = self.notes.render(contact.notes).encode("utf-8")
+        start = data.find(html)
+        if not html or start < 0 or data.find(html, start + 1) >= 0:
+            return None
+        return contact.path, (page.path, sum_, start, start + len(html))
+
     def candidates(self, known: Callable[[str], tuple[str, str, Any] | None]) -> list[int]:
         """List the pages whose coarse key changed (or is unknown): only those may need rendering."""
         found = []
@@ -298,7 +287,7 @@ def _build(
     jobs: int,
     compiled: Path | None = None,
     kept: PageStore | None = None,
-    taken: _Taken | None = None,
+    taken: Inputs | None = None,
 ) -> BuildResult:
     """Load, model, render and write; compiled is where Jinja may keep compiled templates, kept the
     pages of earlier builds, taken what this build already listed and stat-ed of its inputs."""
@@ -307,6 +296,8 @@ def _build(
     network, failed = _model(root, today, store, jobs, taken)
     if network is None:
         return failed or BuildResult(failure=_BAD_CONFIG)
+    store.people = tuple((c.id, c.name) for c in network.contacts.values())
+    store.allow_html = network.config.site.allow_html
     if strict and network.problems:
         kind = "errors" if has_errors(list(network.problems)) else "warnings"
         return _failed(
@@ -337,6 +328,7 @@ def _write(
         digests, written = _render_into(old, there, plan, store, staging, jobs, kept)
         written |= _put_assets(old, there, plan.site.assets, staging, digests)
         store.pages = {p: v for p, v in store.pages.items() if p in digests}
+        store.spans = {rel: s for rel, s in store.spans.items() if plan.keys and digests.get(s[0]) == s[1]}
         if not written and old.keys() == digests.keys() and there.issuperset(digests):
             staging.discard()
             return WriteStats(0, len(digests), 0), list(digests)
@@ -385,14 +377,14 @@ def _render_into(
             return entry
         return entry if kept is not None and kept.intact(entry[2]) else None
 
-    def work(indices: list[int]) -> tuple[list[tuple[str, str, bool, str | None, str | None]], dict]:
-        rows = []
+    def work(indices: list[int]) -> tuple[list[_Row], dict]:
+        rows: list[_Row] = []
         for index in indices:
             page = plan.pages[index]
             entry = known(page.path)
             keys = plan.reusable(index, entry)
             if keys is not None and entry is not None:
-                rows.append((page.path, entry[2], False, *keys))
+                rows.append((page.path, entry[2], False, *keys, None))
                 continue
             data = plan.site.render(page)
             sum_ = digest(data)
@@ -401,20 +393,28 @@ def _render_into(
                 written_to = staging.put(page.path, data)
                 if kept is not None:
                     kept.add(written_to, sum_)
-            rows.append((page.path, sum_, changed, plan.coarse(index), plan.fine(index)))
+            span = plan.notes_span(page, data, sum_)
+            rows.append((page.path, sum_, changed, plan.coarse(index), plan.fine(index), span))
         return rows, plan.notes.take_added()
 
     digests = {page.path: (entry[2] if (entry := known(page.path)) else "") for page in plan.pages}
     written: set[str] = set()
     for rows, added in _run(work, plan.candidates(known), plan, jobs):
         store.notes.update(added)
-        for path, sum_, changed, coarse, fine in rows:
+        for path, sum_, changed, coarse, fine, span in rows:
             digests[path] = sum_
             if changed:
                 written.add(path)
             if coarse is not None and fine is not None:
                 store.pages[path] = (coarse, fine, sum_)
+            if span is not None:
+                store.spans[span[0]] = span[1]
     return digests, written
+
+
+# A rendered page: its path, digest, whether it differs from output/, its keys, and where it shows
+# its contact's notes (contact file, span) if it does.
+_Row = tuple[str, str, bool, str | None, str | None, tuple[str, NotesSpan] | None]
 
 
 def _run(work: Callable[[list[int]], Any], todo: list[int], plan: _Plan, jobs: int) -> list[Any]:
@@ -498,68 +498,3 @@ def _render_all(plan: _Plan, held: dict[str, tuple[str, str, bytes]], jobs: int)
     files = {page.path: files[page.path] for page in pages}  # in the site's order
     files.update(plan.site.assets)
     return files
-
-
-# --- nothing changed ----------------------------------------------------------------------------------
-
-
-def _inputs_key(root: Path, today: date, strict: bool, version: str) -> tuple[str | None, _Taken]:
-    """Digest the stat of every input file (None when one changed too recently to vouch for it).
-
-    Also return what was taken: the contact files listed and every stat, by relative path.
-    """
-    now = time.time_ns()
-    seen: list[object] = [version, today.isoformat(), strict]
-    names = contact_names(root)
-    stats: dict[str, StatKey] = {}
-    vouched = True
-    for rel in _input_files(root, names):
-        try:
-            key = stats[rel] = caching.stat_key(os.stat(os.path.join(root, rel)))
-        except OSError:
-            vouched = False
-            continue
-        vouched = vouched and caching.settled(key, now)
-        seen.append((rel, key))
-    return (digest(repr(seen).encode("utf-8", "surrogatepass")) if vouched else None), _Taken(names, stats)
-
-
-def _input_files(root: Path, names: list[str]) -> list[str]:
-    """List every file a build reads (relative paths): the contacts named, config and the journal's own
-    templates."""
-    files = [f"{CONTACTS_DIR}/{name}" for name in names]
-    own = [d for d in template_dirs(root) if d == root / TEMPLATES_DIR]
-    templates = sorted(relative_path(root, f) for d in own for f in d.rglob("*") if f.is_file())
-    config = [CONFIG_NAME] if (root / CONFIG_NAME).exists() else []
-    return [*files, *config, *templates]
-
-
-def _stamp(root: Path, inputs: str | None, result: BuildResult) -> Stamp | None:
-    """Record a successful build so that the same inputs need not be built again."""
-    if inputs is None or not result.ok or result.stats is None:
-        return None
-    try:
-        output = caching.stat_key(os.stat(root / OUTPUT_DIR / MANIFEST))
-    except OSError:
-        return None
-    key = digest(repr((inputs, output)).encode())
-    return Stamp(key, tuple(result.problems), result.contacts, tuple(result.files))
-
-
-def _unchanged(root: Path, inputs: str | None) -> BuildResult | None:
-    """Return the last build's result when its inputs and output are as that build left them."""
-    if inputs is None:
-        return None
-    stamp = caching.load_stamp(root)
-    out = root / OUTPUT_DIR
-    try:
-        output = caching.stat_key(os.stat(out / MANIFEST))
-    except OSError:
-        return None
-    if stamp is None or stamp.key != digest(repr((inputs, output)).encode()):
-        return None
-    if not present_files(out).issuperset(stamp.paths):
-        return None
-    files = SiteFiles(out, list(stamp.paths))
-    stats = WriteStats(0, len(stamp.paths), 0)
-    return BuildResult(list(stamp.problems), files, None, stats=stats, contacts=stamp.contacts)

@@ -38,10 +38,11 @@ from .problems import Problem
 
 CACHE_DIR = ".netsite"
 CACHE_FILE = "build-cache.pickle"
+NOTES_FILE = "notes.pickle"
 STAMP_FILE = "build-stamp.pickle"
 PAGES_DIR = "pages"
 SPARE_DIR = "spare-site"
-FORMAT = 2
+FORMAT = 3
 SETTLED_NS = 2_000_000_000  # a file this much older than the moment it was read cannot change unseen
 
 StatKey = tuple[int, int, int, int]  # size, mtime_ns, ctime_ns, inode
@@ -113,6 +114,8 @@ Parsed = tuple[ParseResult, str | None, str | None]
 # notes (what pages other than its own can show), and whether the stat was old enough to vouch for it.
 # A plain tuple, because ten thousand of them are unpickled on every build.
 Known = tuple[StatKey, str, str, bool]
+# Where a contact page shows its notes: the page's path and digest, and the byte span of the notes HTML.
+NotesSpan = tuple[str, str, int, int]
 STAT, DIGEST, FRONT, SETTLED = range(4)
 SHARDS = 16  # parses are saved in this many files, so an edit rewrites one
 
@@ -126,8 +129,12 @@ class BuildCache:
     parses: dict[tuple[str, str], ParseResult] = field(default_factory=dict)
     notes: dict[tuple[str, bool], Any] = field(default_factory=dict)
     pages: dict[str, tuple[str, str, str]] = field(default_factory=dict)  # path -> coarse, fine key, digest
+    spans: dict[str, NotesSpan] = field(default_factory=dict)  # contact file -> where its notes are shown
+    people: tuple[tuple[str, str], ...] = ()  # (id, name) of every contact, what notes' wikilinks find
+    allow_html: bool = False  # the site's allow_html, which notes were rendered with
     dirty: set[int] = field(default_factory=lambda: set(range(SHARDS)))  # parse shards to save
     folder: Path | None = field(default=None, compare=False)  # where a first build's workers save shards
+    notes_held: bool = field(default=True, compare=False)  # False: notes were not loaded, nor to be saved
 
     def parse_files(
         self,
@@ -158,7 +165,7 @@ class BuildCache:
                 continue
             self.parses[(unknown.rel, sum_)] = result
             self.dirty.add(shard(unknown.rel))
-            self._remember(unknown.rel, unknown.stat, sum_, front)
+            self.remember(unknown.rel, unknown.stat, sum_, front)
         self._forget_all_but({rel for _, rel in named})
         if whole:
             self.dirty.clear()  # the workers saved every shard
@@ -190,11 +197,18 @@ class BuildCache:
         hit = self.parses.get((rel, sum_))
         if hit is None:
             return _Unknown(rel, key, data)
-        self._remember(rel, key, sum_, front_digest(data, hit))
+        self.remember(rel, key, sum_, front_digest(data, hit))
         return hit
 
-    def _remember(self, rel: str, stat: StatKey, sum_: str, front: str) -> None:
+    def remember(self, rel: str, stat: StatKey, sum_: str, front: str) -> None:
+        """Record what a contact file's stat, content digest and front matter digest are now."""
         self.files[rel] = (stat, sum_, front, settled(stat, time.time_ns()))
+
+    def replace_parse(self, rel: str, old_sum: str, new_sum: str, result: ParseResult) -> None:
+        """Put the parse of a file's new bytes in place of the parse of its old ones."""
+        self.parses.pop((rel, old_sum), None)
+        self.parses[(rel, new_sum)] = result
+        self.dirty.add(shard(rel))
 
     def _forget_all_but(self, rels: set[str]) -> None:
         """Drop what is known of files that are gone or changed, so the cache does not grow without bound."""
@@ -290,22 +304,41 @@ def cache_folder(root: Path) -> Path:
     return root / CACHE_DIR
 
 
-def load_cache(root: Path, version: str) -> BuildCache:
-    """Read the journal's cache; an empty one when absent, unreadable or from other code."""
+def load_cache(root: Path, version: str, whole: bool = True) -> BuildCache:
+    """Read the journal's cache; an empty one when absent, unreadable or from other code.
+
+    Unless whole, neither parses (see load_shard) nor notes are read, and notes are not saved.
+    """
     folder = root / CACHE_DIR
     try:
         cache = _load(folder / CACHE_FILE)
         if not isinstance(cache, BuildCache) or cache.version != version:
             return BuildCache(version)
-        for number in range(SHARDS):
-            saved = _load(folder / _shard_file(number))
-            if not isinstance(saved, tuple) or saved[0] != version or not isinstance(saved[1], dict):
-                return BuildCache(version)
-            cache.parses.update(saved[1])
+        cache.notes_held = whole
+        for number in range(SHARDS) if whole else ():
+            cache.parses.update(_versioned(folder / _shard_file(number), version))
+        cache.notes = _versioned(folder / NOTES_FILE, version) if whole else {}
     except Exception:  # a cache is only ever a shortcut: anything wrong with it means no cache
         return BuildCache(version)
     cache.dirty = set()
     return cache
+
+
+def load_shard(root: Path, cache: BuildCache, rel: str) -> bool:
+    """Read the parses of the shard of one contact file into a cache loaded in part; False if unreadable."""
+    try:
+        cache.parses.update(_versioned(root / CACHE_DIR / _shard_file(shard(rel)), cache.version))
+    except Exception:  # as in load_cache
+        return False
+    return True
+
+
+def _versioned(path: Path, version: str) -> dict:
+    """Read a file of the cache saved with _save_versioned; raise unless the version matches."""
+    saved = _load(path)
+    if not isinstance(saved, tuple) or saved[0] != version or not isinstance(saved[1], dict):
+        raise ValueError(f"{path} is not from this version of netsite")
+    return saved[1]
 
 
 def save_cache(root: Path, cache: BuildCache) -> None:
@@ -317,11 +350,14 @@ def save_cache(root: Path, cache: BuildCache) -> None:
             parts[shard(key[0])][key] = result
     for number in sorted(cache.dirty):
         _save_shard(folder, number, cache.version, parts[number])
-    parses, cache.parses, own, cache.folder = cache.parses, {}, cache.folder, None
+    if cache.notes_held:
+        _save(folder / NOTES_FILE, (cache.version, cache.notes))
+    held = cache.parses, cache.notes, cache.folder
+    cache.parses, cache.notes, cache.folder = {}, {}, None
     try:
         _save(folder / CACHE_FILE, cache)
     finally:
-        cache.parses, cache.folder = parses, own
+        cache.parses, cache.notes, cache.folder = held
     cache.dirty = set()
 
 
@@ -343,7 +379,11 @@ def _load(path: Path) -> object:
 class Stamp:
     """What the last successful build saw and said: enough to repeat it without doing it again."""
 
-    key: str
+    context: tuple[str, str, bool]  # code version, TODAY, --strict
+    inputs: dict[str, StatKey]  # the stat of every input file
+    unsettled: frozenset[str]  # inputs changed too recently for their stat to vouch for their bytes
+    others: dict[str, str]  # the digest of each input that is not a contact file
+    output: StatKey  # the stat of the manifest the build wrote
     problems: tuple[Any, ...]
     contacts: int
     paths: tuple[str, ...]

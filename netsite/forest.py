@@ -6,6 +6,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Protocol
 
 from .contact import Contact
 from .problems import Problem
@@ -47,10 +48,20 @@ class Forest:
         return sizes
 
 
+class Named(Protocol):
+    """Anything with a contact's id and name: a Contact, or what the build cache keeps of one."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def name(self) -> str: ...
+
+
 class Resolver:
     """Turn a `referred_by` text (id, name in any case, or [[wikilink]]) into a contact id."""
 
-    def __init__(self, contacts: Sequence[Contact]) -> None:
+    def __init__(self, contacts: Sequence[Named]) -> None:
         self.ids = {c.id for c in contacts}
         self.ids_folded: dict[str, str] = {}
         self.names: dict[str, str] = {}

@@ -9,9 +9,8 @@ from functools import partial
 from typing import Any
 from urllib.parse import quote
 
-from .contact import Contact
 from .digests import digest
-from .forest import Resolver
+from .forest import Named, Resolver
 from .markdown_subset import MarkdownSubset
 
 WIKILINK = r"\[\[\s*([^\]|\n]+?)\s*(?:\|\s*([^\]\n]*?)\s*)?\]\]"
@@ -39,7 +38,7 @@ def wikilink_element(target: str, label: str | None, resolve: Resolve) -> ET.Ele
     return element
 
 
-def contact_resolver(contacts: Iterable[Contact], resolver: Resolver | None = None) -> Resolve:
+def contact_resolver(contacts: Iterable[Named], resolver: Resolver | None = None) -> Resolve:
     """Return the function that turns a [[wikilink]] target into (contact id, name), or None.
 
     resolver, when given, is one already made for these contacts (the forest's).

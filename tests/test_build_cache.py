@@ -222,7 +222,7 @@ def test_a_first_build_saves_every_parse_and_the_next_parses_nothing(
     parsed: list[str] = []
     original = caching._parse_one
     monkeypatch.setattr(caching, "_parse_one", lambda cid, *rest: parsed.append(cid) or original(cid, *rest))
-    edit_note(journal)
+    log_call(journal)  # not notes alone, which would be spliced in without a model (test_notes_only)
     assert build(journal, TODAY).ok
     assert len(parsed) == 1  # only the file edited
 

@@ -1,0 +1,262 @@
+"""Builds that need no model: nothing changed since the last build, or nothing but some notes.
+
+The last successful `netsite build` leaves a stamp (cache.Stamp): the stat of every input file, what
+the build was for (code, TODAY, --strict), the stat of the manifest it wrote and the problems it
+reported. When every input is as the stamp says, the build repeats that report and stops
+(`unchanged`).
+
+When each file that differs has changed in its notes alone (everything before the notes is the same
+bytes, and the notes were and still are shown), no page but those contacts' own can change: no
+other page shows a contact's notes (see pagekeys). The cache knows where each contact page holds
+its notes HTML (cache.NotesSpan), so the new HTML is spliced into those pages and nothing else is
+loaded, modelled or rendered (`notes_only`). Anything else, and any doubt, is left to the full build.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, replace
+from datetime import date
+from pathlib import Path
+from typing import NamedTuple
+
+from . import cache as caching
+from .cache import DIGEST, FRONT, BuildCache, Stamp, StatKey
+from .config import CONFIG_NAME
+from .contact import Contact
+from .digests import digest
+from .journal import CONTACTS_DIR, contact_id, contact_names, parse_bytes, read_bytes, relative_path
+from .layout import TEMPLATES_DIR, template_dirs
+from .output import MANIFEST, SiteFiles, Staging, WriteStats, present_files, read_manifest
+from .problems import Problem
+from .result import BuildResult
+from .workers import no_collection
+
+OUTPUT_DIR = "output"
+_UNREADABLE: StatKey = (-1, -1, -1, -1)  # the stat of a listed file that could not be stat-ed
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """What a build saw of its input files before reading any of them."""
+
+    context: tuple[str, str, bool]  # code version, TODAY, --strict
+    names: list[str]  # the contact files, below contacts/
+    stats: dict[str, StatKey]  # each input file's stat, by relative path
+    unsettled: frozenset[str]  # inputs changed too recently for their stat to vouch for their bytes
+    others: dict[str, str]  # the digest of each input but the contact files (whose digests the cache has)
+
+
+def take_inputs(root: Path, today: date, strict: bool, version: str) -> Inputs:
+    """List and stat every input file: the contacts, the config and the journal's own templates.
+
+    The few files that are not contacts are read too (before the build reads them: a change in
+    between is seen next time).
+    """
+    now = time.time_ns()
+    names = contact_names(root)
+    stats: dict[str, StatKey] = {}
+    for rel in _input_files(root, names):
+        try:
+            stats[rel] = caching.stat_key(os.stat(os.path.join(root, rel)))
+        except OSError:
+            stats[rel] = _UNREADABLE
+    unsettled = frozenset(rel for rel, key in stats.items() if not caching.settled(key, now))
+    others = {rel: _digest_of(root, rel) for rel in list(stats)[len(names) :]}
+    return Inputs((version, today.isoformat(), strict), names, stats, unsettled, others)
+
+
+def _digest_of(root: Path, rel: str) -> str:
+    """Digest a file's bytes; an empty string when it cannot be read."""
+    try:
+        return digest(read_bytes(os.path.join(root, rel)))
+    except OSError:
+        return ""
+
+
+def _input_files(root: Path, names: list[str]) -> list[str]:
+    files = [f"{CONTACTS_DIR}/{name}" for name in names]
+    own = [d for d in template_dirs(root) if d == root / TEMPLATES_DIR]
+    templates = sorted(relative_path(root, f) for d in own for f in d.rglob("*") if f.is_file())
+    config = [CONFIG_NAME] if (root / CONFIG_NAME).exists() else []
+    return [*files, *config, *templates]
+
+
+def stamp(root: Path, inputs: Inputs, result: BuildResult) -> Stamp | None:
+    """Record a successful build, so that the next one can tell what changed since."""
+    if not result.ok or result.stats is None:
+        return None
+    try:
+        output = caching.stat_key(os.stat(root / OUTPUT_DIR / MANIFEST))
+    except OSError:
+        return None
+    return Stamp(
+        inputs.context,
+        inputs.stats,
+        inputs.unsettled,
+        inputs.others,
+        output,
+        tuple(result.problems),
+        result.contacts,
+        tuple(result.files),
+    )
+
+
+def unchanged(root: Path, inputs: Inputs, last: Stamp | None) -> BuildResult | None:
+    """Return the last build's result when its inputs and output are as that build left them."""
+    if last is None or last.unsettled or last.inputs != inputs.stats or not _comparable(root, inputs, last):
+        return None
+    return _result(root, last, WriteStats(0, len(last.paths), 0))
+
+
+def _comparable(root: Path, inputs: Inputs, last: Stamp) -> bool:
+    """Tell whether the last build had the same code, TODAY, flags and input files, and its output
+    is untouched."""
+    if last.context != inputs.context or last.inputs.keys() != inputs.stats.keys():
+        return False
+    out = root / OUTPUT_DIR
+    try:
+        if caching.stat_key(os.stat(out / MANIFEST)) != last.output:
+            return False
+    except OSError:
+        return False
+    return present_files(out).issuperset(last.paths)
+
+
+def _result(root: Path, last: Stamp, stats: WriteStats) -> BuildResult:
+    files = SiteFiles(root / OUTPUT_DIR, list(last.paths))
+    return BuildResult(list(last.problems), files, None, stats=stats, contacts=last.contacts)
+
+
+# --- only notes changed ------------------------------------------------------------------------------
+
+
+class _Person(NamedTuple):
+    """What notes' wikilinks need of a contact."""
+
+    id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class _Edit:
+    """A contact file whose notes alone changed."""
+
+    rel: str
+    old: Contact
+    new: Contact
+    problems: tuple[Problem, ...]  # the file's own, the same before and after
+
+
+def notes_only(root: Path, inputs: Inputs, last: Stamp | None) -> BuildResult | None:
+    """Splice new notes into their pages when the files that changed since the last build changed
+    in their notes alone; None when anything else may have changed (the full build is needed)."""
+    if last is None or not _comparable(root, inputs, last):
+        return None
+    if inputs.others != last.others:
+        return None  # the config or a template changed
+    suspects = [
+        rel
+        for rel, key in inputs.stats.items()
+        if (key != last.inputs[rel] or rel in last.unsettled) and rel not in inputs.others
+    ]
+    with no_collection():
+        cache = caching.load_cache(root, inputs.context[0], whole=False)
+    edits = _notes_edits(root, inputs, cache, suspects)
+    out = root / OUTPUT_DIR
+    manifest = read_manifest(out)
+    pages = None if edits is None else _spliced(out, manifest, cache, edits)
+    if pages is None:
+        return None
+    stats = _swap_in(root, manifest, pages) if pages else WriteStats(0, len(last.paths), 0)
+    caching.save_cache(root, cache)
+    result = _result(root, last, stats)
+    caching.save_stamp(root, stamp(root, inputs, result))
+    return result
+
+
+def _notes_edits(root: Path, inputs: Inputs, cache: BuildCache, suspects: list[str]) -> list[_Edit] | None:
+    """Read the suspect files; return those whose notes alone changed, None if any other did.
+
+    The cache learns each file's new stat and, for an edit, its new parse.
+    """
+    edits = []
+    for rel in suspects:
+        known = cache.files.get(rel)
+        try:
+            data = read_bytes(os.path.join(root, rel))
+        except OSError:
+            return None
+        sum_ = digest(data)
+        if known is None:
+            return None
+        front = known[FRONT]
+        if sum_ != known[DIGEST]:
+            edit = _notes_edit(root, cache, rel, known[DIGEST], data)
+            if edit is None:
+                return None
+            edits.append(edit)
+            cache.replace_parse(rel, known[DIGEST], sum_, (edit.new, edit.problems))
+            front = caching.front_digest(data, (edit.new, edit.problems))
+        cache.remember(rel, inputs.stats[rel], sum_, front)
+    return edits
+
+
+def _notes_edit(root: Path, cache: BuildCache, rel: str, old_sum: str, data: bytes) -> _Edit | None:
+    """Return how a file changed when it changed in its notes alone (shown before and after), else None."""
+    if not caching.load_shard(root, cache, rel):
+        return None
+    old, old_problems = cache.parses.get((rel, old_sum)) or (None, ())
+    new, problems = parse_bytes(contact_id(rel), rel, data)
+    if old is None or new is None or tuple(problems) != tuple(old_problems):
+        return None
+    if replace(new, notes=old.notes) != old or not (old.notes.strip() and new.notes.strip()):
+        return None
+    return _Edit(rel, old, new, tuple(problems))
+
+
+def _spliced(
+    out: Path, manifest: dict[str, str], cache: BuildCache, edits: list[_Edit]
+) -> dict[str, bytes] | None:
+    """Return the pages of the edited contacts with their new notes; None if one is not as the cache says.
+
+    The cache learns where the new pages hold their notes.
+    """
+    from .notes import NotesRenderer, contact_resolver
+
+    renderer = NotesRenderer(contact_resolver(_Person(*p) for p in cache.people), cache.allow_html)
+    pages = {}
+    for edit in edits:
+        span = cache.spans.get(edit.rel)
+        if span is None or manifest.get(span[0]) != span[1]:
+            return None
+        page, sum_, start, end = span
+        try:
+            data = read_bytes(os.path.join(out, page))
+        except OSError:
+            return None
+        html = renderer.render(edit.new.notes).encode("utf-8")
+        if digest(data) != sum_ or not html:
+            return None
+        pages[page] = data[:start] + html + data[end:]
+        cache.spans[edit.rel] = (page, digest(pages[page]), start, start + len(html))
+        cache.pages[page] = ("", "", cache.spans[edit.rel][1])  # keys unknown: a full build checks again
+    return pages
+
+
+def _swap_in(root: Path, manifest: dict[str, str], pages: dict[str, bytes]) -> WriteStats:
+    """Write the new pages into the spare site, carry the rest over, and swap it in."""
+    out = root / OUTPUT_DIR
+    digests = {**manifest, **{path: digest(data) for path, data in pages.items()}}
+    kept = caching.page_store(root)
+    staging = Staging(out, caching.spare_site(root))
+    try:
+        for path, data in pages.items():
+            kept.add(staging.put(path, data), digests[path])
+        stats = staging.commit(manifest, digests, set(pages), kept)
+    except BaseException:
+        staging.discard()
+        raise
+    kept.remember(out, digests)
+    return stats

@@ -1,0 +1,201 @@
+"""A build after edits of notes alone splices the new notes into their pages, and nothing else.
+
+Every test checks the result against `render()`, which uses no cache, and whether the model was
+built (it must not be, for notes alone; it must be, for anything more).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import date
+from pathlib import Path
+
+import pytest
+from test_build_cache import (
+    SIZE,
+    TODAY,
+    assert_same_as_uncached,
+    generate,
+    log_call,
+    output_tree,
+    replace,
+)
+
+from netsite import build as building
+from netsite import cache as caching
+from netsite.build import build
+from netsite.digests import digest
+from netsite.output import MANIFEST
+
+
+@pytest.fixture
+def journal(tmp_path: Path) -> Path:
+    generate(tmp_path, SIZE, seed=7)
+    assert_same_as_uncached(tmp_path)
+    return tmp_path
+
+
+@pytest.fixture
+def models(monkeypatch: pytest.MonkeyPatch) -> list[date]:
+    """Count the builds that made a model."""
+    made: list[date] = []
+    real = building.build_network
+
+    def counted(journal, today):  # type: ignore[no-untyped-def]
+        made.append(today)
+        return real(journal, today)
+
+    monkeypatch.setattr(building, "build_network", counted)
+    return made
+
+
+def with_notes(root: Path, skip: int = 0) -> Path:
+    """Return a contact file with notes and no problems (the skip-th such file)."""
+    found = [
+        path
+        for path in sorted((root / "contacts").rglob("*.md"))
+        if path.read_text(encoding="utf-8").partition("\n---\n")[2].strip()
+        and f"contacts/{path.relative_to(root / 'contacts').as_posix()}"
+        in caching.load_cache(root, building._code_version()).spans
+    ]
+    return found[skip]
+
+
+def append(path: Path, text: str) -> None:
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write(text)
+
+
+NOTES = [
+    "\nAsked about the roadmap.\n",
+    "\nSee [[Nobody Yet]] and **soon**.\n",
+    "\n- one\n- two with a [link](https://example.com)\n",
+    "\n| a | b |\n|---|---|\n| 1 | 2 |\n",  # a table: Python-Markdown's path
+    "\n<script>alert(1)</script> & _under_ ünïcode\n",
+]
+
+
+@pytest.mark.parametrize("text", NOTES)
+def test_a_notes_edit_is_spliced_without_a_model(journal: Path, models: list[date], text: str) -> None:
+    append(with_notes(journal), text)
+    assert_same_as_uncached(journal, after="a notes edit")
+    assert models == [TODAY]  # only render() made one
+
+
+def test_a_wikilink_to_a_contact_in_new_notes_is_resolved(journal: Path, models: list[date]) -> None:
+    target = with_notes(journal, 3)
+    name = next(line[6:] for line in target.read_text().splitlines() if line.startswith("name: "))
+    append(with_notes(journal), f"\nTalked to [[{name}]] again.\n")
+    assert_same_as_uncached(journal, after="a wikilink")
+    assert models == [TODAY]
+
+
+def test_several_notes_edits_in_one_build(journal: Path, models: list[date]) -> None:
+    for skip in range(4):
+        append(with_notes(journal, skip), f"\nEdit {skip}.\n")
+    result = build(journal, TODAY)
+    assert result.stats is not None and result.stats.written == 4
+    assert result.network is None
+    assert_same_as_uncached(journal, after="four notes edits")
+    assert models == [TODAY]
+
+
+def test_edits_after_a_splice_still_match_an_uncached_build(journal: Path, models: list[date]) -> None:
+    path = with_notes(journal)
+    append(path, "\nFirst.\n")
+    assert_same_as_uncached(journal, after="a notes edit")
+    append(path, "\nSecond.\n")
+    assert_same_as_uncached(journal, after="a second notes edit")
+    log_call(journal)  # a full build, which must not trust the spliced page's keys
+    assert_same_as_uncached(journal, after="a logged call")
+    replace(path, "Second.", "Second, changed.")
+    assert_same_as_uncached(journal, after="a third notes edit")
+    assert len(models) == 5  # four render() calls and the logged call's build
+
+
+def test_touching_a_file_without_changing_it_writes_nothing(journal: Path, models: list[date]) -> None:
+    path = with_notes(journal)
+    path.write_bytes(path.read_bytes())
+    result = build(journal, TODAY)
+    assert result.stats is not None and result.stats.written == 0
+    assert models == []
+
+
+def notes_emptied(root: Path) -> None:
+    path = with_notes(root)
+    head, fence, _ = path.read_text(encoding="utf-8").partition("\n---\n")
+    path.write_text(head + fence, encoding="utf-8")
+
+
+def notes_added(root: Path) -> None:
+    bare = next(
+        p
+        for p in sorted((root / "contacts").rglob("*.md"))
+        if not p.read_text(encoding="utf-8").partition("\n---\n")[2].strip()
+    )
+    append(bare, "\nNow with notes.\n")
+
+
+def front_matter_too(root: Path) -> None:
+    path = with_notes(root)
+    append(path, "\nMore notes.\n")
+    replace(path, "name: ", "name: Dr ")
+
+
+def config_too(root: Path) -> None:
+    append(with_notes(root), "\nMore notes.\n")
+    replace(root / "netsite.toml", 'title = "Generated network"', 'title = "Renamed network"')
+
+
+def own_template(root: Path) -> None:
+    (root / "templates").mkdir()
+    (root / "templates" / "contact.html").write_text("{{ contact.name }}: {{ contact.notes|length }}\n")
+    append(with_notes(root), "\nMore notes.\n")
+
+
+@pytest.mark.parametrize("edit", [notes_emptied, notes_added, front_matter_too, config_too, own_template])
+def test_anything_more_than_notes_builds_the_model(journal: Path, models: list[date], edit) -> None:  # type: ignore[no-untyped-def]
+    edit(journal)
+    assert_same_as_uncached(journal, after=edit.__name__)
+    assert len(models) == 2
+
+
+def test_a_page_edited_by_hand_in_output_is_rendered_again(journal: Path, models: list[date]) -> None:
+    path = with_notes(journal)
+    page = caching.load_cache(journal, building._code_version()).spans[
+        f"contacts/{path.relative_to(journal / 'contacts').as_posix()}"
+    ][0]
+    out = journal / "output" / page
+    out.write_bytes(out.read_bytes().replace(b"</h1>", b"</h1>edited by hand", 1))
+    append(path, "\nMore notes.\n")
+    assert_same_as_uncached(journal, after="a page edited in place")
+    assert len(models) == 2
+
+
+def test_another_today_builds_the_model(journal: Path, models: list[date]) -> None:
+    append(with_notes(journal), "\nMore notes.\n")
+    assert_same_as_uncached(journal, today=date(2026, 11, 22))
+    assert len(models) == 2
+
+
+def test_edits_in_the_same_clock_tick_are_seen(journal: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With every stat trusted at once, an edit that keeps size and times is still not missed."""
+    monkeypatch.setattr(caching, "SETTLED_NS", 10**12)  # nothing ever vouches: every file is read
+    path = with_notes(journal)
+    append(path, "\nOne.\n")
+    assert_same_as_uncached(journal, after="an edit")
+    stat = path.stat()
+    replace(path, "One.", "Two.")  # same size
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert_same_as_uncached(journal, after="an edit keeping size and mtime")
+
+
+def test_the_spliced_site_keeps_its_manifest_and_page_store(journal: Path) -> None:
+    append(with_notes(journal), "\nMore notes.\n")
+    build(journal, TODAY)
+    tree = output_tree(journal)
+    manifest = tree.pop(MANIFEST)
+    assert json.loads(manifest) == {path: digest(data) for path, data in tree.items()}
+    store = journal / ".netsite" / "pages"
+    assert {p.name for p in store.iterdir()} == set(json.loads(manifest).values())
