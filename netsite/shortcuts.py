@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from . import cache as caching
-from .cache import DIGEST, FRONT, BuildCache, Stamp, StatKey
+from .cache import DIGEST, FRONT, BuildCache, Known, Stamp, StatKey
 from .config import CONFIG_NAME
 from .contact import Contact
 from .digests import digest
@@ -191,25 +191,28 @@ def _notes_edits(root: Path, inputs: Inputs, cache: BuildCache, suspects: list[s
         sum_ = digest(data)
         if known is None:
             return None
-        front = known[FRONT]
         if sum_ != known[DIGEST]:
-            edit = _notes_edit(root, cache, rel, known[DIGEST], data)
+            edit = _notes_edit(root, cache, rel, data, known)
             if edit is None:
                 return None
             edits.append(edit)
             cache.replace_parse(rel, known[DIGEST], sum_, (edit.new, edit.problems))
-            front = caching.front_digest(data, (edit.new, edit.problems))
-        cache.remember(rel, inputs.stats[rel], sum_, front)
+        cache.remember(rel, inputs.stats[rel], sum_, known[FRONT])
     return edits
 
 
-def _notes_edit(root: Path, cache: BuildCache, rel: str, old_sum: str, data: bytes) -> _Edit | None:
-    """Return how a file changed when it changed in its notes alone (shown before and after), else None."""
+def _notes_edit(root: Path, cache: BuildCache, rel: str, data: bytes, known: Known) -> _Edit | None:
+    """Return how a file changed when it changed in its notes alone (shown before and after), else None.
+
+    Everything before the notes must be the same bytes, and parse to the same contact and problems.
+    """
+    new, problems = parse_bytes(contact_id(rel), rel, data)
+    if new is None or caching.front_digest(data, (new, ())) != known[FRONT]:
+        return None
     if not caching.load_shard(root, cache, rel):
         return None
-    old, old_problems = cache.parses.get((rel, old_sum)) or (None, ())
-    new, problems = parse_bytes(contact_id(rel), rel, data)
-    if old is None or new is None or tuple(problems) != tuple(old_problems):
+    old, old_problems = cache.parses.get((rel, known[DIGEST])) or (None, ())
+    if old is None or tuple(problems) != tuple(old_problems):
         return None
     if replace(new, notes=old.notes) != old or not (old.notes.strip() and new.notes.strip()):
         return None
