@@ -239,15 +239,18 @@ class _Plan:
         fine = self.fine(index)
         return (coarse, fine) if fine is not None and fine == known[1] else None  # type: ignore[return-value]
 
-    def notes_span(self, page: Any, data: bytes, sum_: str) -> tuple[str, NotesSpan] | None:
+    def notes_span(
+        self, page: Any, data: bytes, sum_: str, shown: dict[str, Any]
+    ) -> tuple[str, NotesSpan] | None:
         """Return where a contact page shows its notes, for a later build to replace them in place.
 
-        Only where the default templates are in use, and only when the notes HTML is found once.
+        shown is what the page's template was given. Only where the default templates are in use,
+        and only when the notes HTML is found once.
         """
         contact = page.context.get("contact") if self.keys is not None else None
         if page.template != "contact.html" or contact is None or not contact.notes.strip():
             return None
-        html = self.notes.render(contact.notes).encode("utf-8")
+        html = str(shown["notes_html"]).encode("utf-8")
         start = data.find(html)
         if not html or start < 0 or data.find(html, start + 1) >= 0:
             return None
@@ -386,14 +389,14 @@ def _render_into(
             if keys is not None and entry is not None:
                 rows.append((page.path, entry[2], False, *keys, None))
                 continue
-            data = plan.site.render(page)
+            data, shown = plan.site.render_shown(page)
             sum_ = digest(data)
             changed = old.get(page.path) != sum_ or page.path not in there
             if changed:
                 written_to = staging.put(page.path, data)
                 if kept is not None:
                     kept.add(written_to, sum_)
-            span = plan.notes_span(page, data, sum_)
+            span = plan.notes_span(page, data, sum_, shown)
             rows.append((page.path, sum_, changed, plan.coarse(index), plan.fine(index), span))
         return rows, plan.notes.take_added()
 
