@@ -361,13 +361,13 @@ def test_builder_starts_from_what_build_left(journal: Path, monkeypatch: pytest.
     assert build(journal, TODAY).ok
     want = render(journal, TODAY).files
     rendered = []
-    original = site.SiteRenderer.render
+    original = site.SiteRenderer.render_shown
 
-    def counted(self: site.SiteRenderer, page: site.Page) -> bytes:
+    def counted(self: site.SiteRenderer, page: site.Page) -> tuple[bytes, dict]:
         rendered.append(page.path)
         return original(self, page)
 
-    monkeypatch.setattr(site.SiteRenderer, "render", counted)
+    monkeypatch.setattr(site.SiteRenderer, "render_shown", counted)
     result = Builder(journal).build(TODAY, write=False)
     assert rendered == []  # every page came from output/
     assert result.ok and dict(result.files) == want
@@ -389,13 +389,13 @@ def test_the_cache_folder_tells_git_to_ignore_it(small: Path) -> None:
 def count_renders(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Record the path of every page rendered from now on."""
     rendered: list[str] = []
-    original = site.SiteRenderer.render
+    original = site.SiteRenderer.render_shown
 
-    def counted(self: site.SiteRenderer, page: site.Page) -> bytes:
+    def counted(self: site.SiteRenderer, page: site.Page) -> tuple[bytes, dict]:
         rendered.append(page.path)
         return original(self, page)
 
-    monkeypatch.setattr(site.SiteRenderer, "render", counted)
+    monkeypatch.setattr(site.SiteRenderer, "render_shown", counted)
     return rendered
 
 
