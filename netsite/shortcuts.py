@@ -144,7 +144,6 @@ class _Edit:
     """A contact file whose notes alone changed."""
 
     rel: str
-    old: Contact
     new: Contact
     problems: tuple[Problem, ...]  # the file's own, the same before and after
 
@@ -167,9 +166,9 @@ def notes_only(root: Path, inputs: Inputs, last: Stamp | None) -> BuildResult | 
     out = root / OUTPUT_DIR
     manifest = read_manifest(out)
     pages = None if edits is None else _spliced(out, manifest, cache, edits)
-    if pages is None:
+    stats = WriteStats(0, len(last.paths), 0) if pages == {} else _swap_in(root, manifest, pages)
+    if stats is None:
         return None
-    stats = _swap_in(root, manifest, pages) if pages else WriteStats(0, len(last.paths), 0)
     caching.save_cache(root, cache)
     result = _result(root, last, stats)
     caching.save_stamp(root, stamp(root, inputs, result))
@@ -181,7 +180,8 @@ def _notes_edits(root: Path, inputs: Inputs, cache: BuildCache, suspects: list[s
 
     The cache learns each file's new stat and, for an edit, its new parse.
     """
-    edits = []
+    edits: list[_Edit] = []
+    shards: set[int] = set()  # the parse shards loaded so far
     for rel in suspects:
         known = cache.files.get(rel)
         try:
@@ -192,7 +192,7 @@ def _notes_edits(root: Path, inputs: Inputs, cache: BuildCache, suspects: list[s
         if known is None:
             return None
         if sum_ != known[DIGEST]:
-            edit = _notes_edit(root, cache, rel, data, known)
+            edit = _notes_edit(root, cache, shards, rel, data, known)
             if edit is None:
                 return None
             edits.append(edit)
@@ -201,22 +201,27 @@ def _notes_edits(root: Path, inputs: Inputs, cache: BuildCache, suspects: list[s
     return edits
 
 
-def _notes_edit(root: Path, cache: BuildCache, rel: str, data: bytes, known: Known) -> _Edit | None:
+def _notes_edit(
+    root: Path, cache: BuildCache, shards: set[int], rel: str, data: bytes, known: Known
+) -> _Edit | None:
     """Return how a file changed when it changed in its notes alone (shown before and after), else None.
 
     Everything before the notes must be the same bytes, and parse to the same contact and problems.
+    The file's parse shard is loaded into the cache unless it is in shards, the shards loaded already.
     """
     new, problems = parse_bytes(contact_id(rel), rel, data)
     if new is None or caching.front_digest(data, (new, ())) != known[FRONT]:
         return None
-    if not caching.load_shard(root, cache, rel):
-        return None
+    if caching.shard(rel) not in shards:
+        if not caching.load_shard(root, cache, rel):
+            return None
+        shards.add(caching.shard(rel))
     old, old_problems = cache.parses.get((rel, known[DIGEST])) or (None, ())
     if old is None or tuple(problems) != tuple(old_problems):
         return None
     if replace(new, notes=old.notes) != old or not (old.notes.strip() and new.notes.strip()):
         return None
-    return _Edit(rel, old, new, tuple(problems))
+    return _Edit(rel, new, tuple(problems))
 
 
 def _spliced(
@@ -248,8 +253,13 @@ def _spliced(
     return pages
 
 
-def _swap_in(root: Path, manifest: dict[str, str], pages: dict[str, bytes]) -> WriteStats:
-    """Write the new pages into the spare site, carry the rest over, and swap it in."""
+def _swap_in(root: Path, manifest: dict[str, str], pages: dict[str, bytes] | None) -> WriteStats | None:
+    """Write the new pages into the spare site, carry the rest over, and swap it in.
+
+    None when there are no pages, or they cannot be written (the full build then says why).
+    """
+    if pages is None:
+        return None
     out = root / OUTPUT_DIR
     digests = {**manifest, **{path: digest(data) for path, data in pages.items()}}
     kept = caching.page_store(root)
@@ -258,6 +268,9 @@ def _swap_in(root: Path, manifest: dict[str, str], pages: dict[str, bytes]) -> W
         for path, data in pages.items():
             kept.add(staging.put(path, data), digests[path])
         stats = staging.commit(manifest, digests, set(pages), kept)
+    except OSError:
+        staging.discard()
+        return None
     except BaseException:
         staging.discard()
         raise

@@ -199,3 +199,19 @@ def test_the_spliced_site_keeps_its_manifest_and_page_store(journal: Path) -> No
     assert json.loads(manifest) == {path: digest(data) for path, data in tree.items()}
     store = journal / ".netsite" / "pages"
     assert {p.name for p in store.iterdir()} == set(json.loads(manifest).values())
+
+
+def test_two_edits_in_one_parse_shard_leave_only_the_new_parses(journal: Path, models: list[date]) -> None:
+    candidates = [with_notes(journal, skip) for skip in range(12)]
+    rel = {path: f"contacts/{path.relative_to(journal / 'contacts').as_posix()}" for path in candidates}
+    by_shard: dict[int, list[Path]] = {}
+    for path in candidates:
+        by_shard.setdefault(caching.shard(rel[path]), []).append(path)
+    pair = next(paths for paths in by_shard.values() if len(paths) > 1)[:2]
+    for path in pair:
+        append(path, "\nSame shard.\n")
+    assert_same_as_uncached(journal, after="two edits in one shard")
+    assert models == [TODAY]
+    saved = caching.load_cache(journal, building._code_version())
+    kept = [key for key in saved.parses if key[0] in {rel[p] for p in pair}]
+    assert sorted(kept) == sorted((rel[p], digest(p.read_bytes())) for p in pair)
