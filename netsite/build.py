@@ -64,9 +64,11 @@ class Builder:
         No hint of which files changed is needed: every input file's size and times are checked
         anyway (about 30 ms for 10,000 contacts).
         """
-        if write:
-            return _build(self.root, today, strict, self.cache, self.jobs, kept=caching.page_store(self.root))
-        return _render_held(self.root, today, self.cache, self.held, self.jobs, self.compiled)
+        with settled_heap():
+            if write:
+                kept = caching.page_store(self.root)
+                return _build(self.root, today, strict, self.cache, self.jobs, kept=kept)
+            return _render_held(self.root, today, self.cache, self.held, self.jobs, self.compiled)
 
 
 def _warm_start(root: Path) -> tuple[BuildCache, dict[str, tuple[str, str, bytes]]]:
@@ -115,19 +117,21 @@ def build(
     """
     version = _code_version()
     if not cache:
-        return _build(root, today, strict, BuildCache(version), jobs or cpu_count())
+        with settled_heap():
+            return _build(root, today, strict, BuildCache(version), jobs or cpu_count())
     inputs = take_inputs(root, today, strict, version)
     last = caching.load_stamp(root)
     quick = unchanged(root, inputs, last) or notes_only(root, inputs, last)
     if quick is not None:
         return quick
-    with no_collection():  # unpickling makes many objects and no cycles: collecting doubles its time
-        store = caching.load_cache(root, version)
-    compiled = caching.compiled_templates(root, version)
-    store.folder = caching.cache_folder(root) if compiled is not None else None
-    kept = caching.page_store(root)
-    result = _build(root, today, strict, store, jobs or cpu_count(), compiled, kept, inputs)
-    caching.save_cache(root, store)
+    with settled_heap():
+        with no_collection(settle=True):  # unpickling makes many objects and no cycles
+            store = caching.load_cache(root, version)
+        compiled = caching.compiled_templates(root, version)
+        store.folder = caching.cache_folder(root) if compiled is not None else None
+        kept = caching.page_store(root)
+        result = _build(root, today, strict, store, jobs or cpu_count(), compiled, kept, inputs)
+        caching.save_cache(root, store)
     caching.save_stamp(root, stamp(root, inputs, result))
     return result
 
@@ -159,9 +163,9 @@ def _model(
 ) -> tuple[Network | None, BuildResult | None]:
     """Load (reusing parses) and model the journal; a failed BuildResult when the config is unusable.
 
-    taken is what this build already listed and stat-ed, if anything.
+    taken is what this build already listed and stat-ed, if anything. Call it inside settled_heap().
     """
-    with no_collection():
+    with no_collection(settle=True):
         stats = taken.stats if taken is not None else None
         parse_files = partial(store.parse_files, parse=partial(_parse, jobs), stat_keys=stats)
         journal = load_journal(root, parse_files=parse_files, names=taken.names if taken else None)
@@ -293,7 +297,10 @@ def _build(
     taken: Inputs | None = None,
 ) -> BuildResult:
     """Load, model, render and write; compiled is where Jinja may keep compiled templates, kept the
-    pages of earlier builds, taken what this build already listed and stat-ed of its inputs."""
+    pages of earlier builds, taken what this build already listed and stat-ed of its inputs.
+
+    Call it inside settled_heap(), as every build does.
+    """
     from .site import RenderError
 
     network, failed = _model(root, today, store, jobs, taken)
@@ -309,10 +316,9 @@ def _build(
     out = root / OUTPUT_DIR
     try:
         old = read_manifest(out)
-        with settled_heap():
-            plan = _plan(network, root, store, compiled)
-            stats, paths = _write(out, old, plan, store, jobs, kept)
-            store.keep_notes({plan.notes.key(c.notes) for c in network.contacts.values()})
+        plan = _plan(network, root, store, compiled)
+        stats, paths = _write(out, old, plan, store, jobs, kept)
+        store.keep_notes({plan.notes.key(c.notes) for c in network.contacts.values()})
     except (RenderError, OutputError) as exc:
         return _failed(network, str(exc))
     files = SiteFiles(out, paths)
@@ -452,17 +458,16 @@ def _render_held(
     compiled: Any = None,
 ) -> BuildResult:
     """Render every file in memory, reusing the bytes of pages whose keys are unchanged; compiled is
-    where Jinja keeps compiled templates between builds."""
+    where Jinja keeps compiled templates between builds. Call it inside settled_heap()."""
     from .site import RenderError
 
     network, failed = _model(root, today, store, jobs)
     if network is None:
         return failed or BuildResult(failure=_BAD_CONFIG)
     try:
-        with settled_heap():
-            plan = _plan(network, root, store, compiled)
-            files = _render_all(plan, held, jobs)
-            store.keep_notes({plan.notes.key(c.notes) for c in network.contacts.values()})
+        plan = _plan(network, root, store, compiled)
+        files = _render_all(plan, held, jobs)
+        store.keep_notes({plan.notes.key(c.notes) for c in network.contacts.values()})
     except RenderError as exc:
         return _failed(network, str(exc))
     return BuildResult(list(network.problems), files, network, contacts=len(network.contacts))
