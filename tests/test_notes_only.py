@@ -215,3 +215,26 @@ def test_two_edits_in_one_parse_shard_leave_only_the_new_parses(journal: Path, m
     saved = caching.load_cache(journal, building._code_version())
     kept = [key for key in saved.parses if key[0] in {rel[p] for p in pair}]
     assert sorted(kept) == sorted((rel[p], digest(p.read_bytes())) for p in pair)
+
+
+def test_a_random_run_of_edits_always_matches_an_uncached_build(journal: Path) -> None:
+    """Notes edits (spliced) mixed with every other kind of edit (full builds), in a seeded order."""
+    import random
+
+    from test_build_cache import EDITS
+
+    rng = random.Random(11)
+    notes_edits = [
+        lambda root: append(with_notes(root, rng.randrange(6)), f"\nNote {rng.random():.6f}.\n"),
+        lambda root: replace_notes(with_notes(root, rng.randrange(6)), f"Rewritten {rng.random():.6f}"),
+    ]
+    others = [edit for edit in EDITS if edit.__name__ != "change_config"]
+    for step in range(16):
+        edit = rng.choice(notes_edits) if rng.random() < 0.6 else rng.choice(others)
+        edit(journal)
+        assert_same_as_uncached(journal, after=f"step {step}")
+
+
+def replace_notes(path: Path, text: str) -> None:
+    head, fence, _ = path.read_text(encoding="utf-8").partition("\n---\n")
+    path.write_text(f"{head}{fence}{text} [[Nobody Yet]]\n", encoding="utf-8")
