@@ -80,6 +80,20 @@ def _manifest(folder: Path) -> dict[str, str] | None:
     return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else None
 
 
+def manifest_text(files: Mapping[str, str]) -> str:
+    """Return the manifest of files ({path: digest}) as json.dumps(sorted, indent=0) writes it.
+
+    Written by hand because json's indenting encoder is pure Python: a third of a write's time.
+    """
+    if not files:
+        return "{}"
+    pairs = (f"{_json_text(path)}: {_json_text(sum_)}" for path, sum_ in sorted(files.items()))
+    return "{\n" + ",\n".join(pairs) + "\n}"
+
+
+_json_text = json.encoder.encode_basestring_ascii  # type: ignore[attr-defined]
+
+
 def check_paths(paths: Mapping[str, object] | list[str]) -> None:
     """Refuse any path that would land outside the site or on the manifest."""
     for path in paths:
@@ -166,7 +180,7 @@ class Staging:
             self._keep(path, listed, new[path], store)
         for path in held - new.keys():
             self._unlink(os.path.join(self.folder, path), prune=True)
-        manifest = json.dumps(dict(sorted(new.items())), indent=0)
+        manifest = manifest_text(new)
         self.folder.mkdir(parents=True, exist_ok=True)
         (self.folder / MANIFEST).write_text(manifest, "utf-8")
         _swap(self.folder, self.out, keep=self.spare is not None and self.folder == self.spare)

@@ -9,6 +9,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from netsite import output
 from netsite.build import build
@@ -287,3 +289,8 @@ def test_a_cached_build_keeps_the_retired_site_in_its_cache(tmp_path: Path) -> N
     spare = tmp_path / ".netsite" / "spare-site"
     assert b"First." in (spare / "contacts" / "ann.html").read_bytes()
     assert b"Second, longer." in (tmp_path / "output" / "contacts" / "ann.html").read_bytes()
+
+
+@given(st.dictionaries(st.text(), st.text(min_size=0, max_size=40), max_size=8))
+def test_the_manifest_is_written_as_json_writes_it(files: dict[str, str]) -> None:
+    assert output.manifest_text(files) == json.dumps(dict(sorted(files.items())), indent=0)
