@@ -230,8 +230,7 @@ class _Plan:
         """Return the fine key of a page now, notes included (None: unknown, render it)."""
         if self.keys is None:
             return None
-        page = self.pages[index]
-        return self.keys.with_notes(self.keys.fine(page), page, self.notes)
+        return self.keys.fine(self.pages[index], self.notes)
 
     def reusable(self, index: int, known: tuple[str, str, Any] | None) -> tuple[str, str] | None:
         """Return the page's (coarse, fine) keys if they show that what is known of it still holds."""

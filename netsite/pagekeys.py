@@ -8,7 +8,7 @@ need not be rendered again. The keys follow what the default templates read:
 - a contact page (contact.html): its own file (by content digest), status, going-cold flag, due
   items and problems; ids and names along its referral chain; id, name, company, status and
   going-cold flag of each person it referred; its company and tag slugs; the answers its notes'
-  wikilinks get (added after rendering, see with_notes);
+  wikilinks get (see CachedNotes.state);
 - a company page: the company, and for each insider the chain of ids and names, role and badge;
 - a tag page: the tag, and each member's id, name, company and badge;
 - a week page: the report, its neighbours, each new contact's id, name, company and referrer,
@@ -46,14 +46,6 @@ def page_keys(network: Network, files: Mapping[str, tuple[str, str]], templates:
     return PageKeys(network, files, templates)
 
 
-def with_notes(key: str, page: Page, notes: CachedNotes) -> str | None:
-    """Complete a page's key with the answers its notes' wikilinks get; None while they are unknown."""
-    if page.template != "contact.html":
-        return key
-    state = notes.state(page.context["contact"].notes)
-    return None if state is None else _digest((key, state))
-
-
 def global_key(network: Network, templates: str) -> str:
     """Digest what every page shows or may depend on: templates, configuration, TODAY and the totals."""
     errors = count_errors(network.problems)
@@ -67,17 +59,19 @@ class PageKeys:
     The coarse key of a page is the global key, every problem and every contact's front matter, plus
     a contact page's own file: while it is unchanged (an edit of notes, nothing changed at all), so is
     the page, and the fine key need not be computed. The fine key follows exactly what the page shows.
+
+    Fine keys digest text: the repr of what a page shows, the parts many pages share (a contact's
+    chain of referrers, how a contact looks in a list) made once each.
     """
 
     def __init__(self, network: Network, files: Mapping[str, tuple[str, str]], templates: str) -> None:
         self.network, self.files, self.facts = network, files, SiteFacts(network)
-        self.chains: dict[str, tuple[tuple[str, str], ...]] = {}
+        self.chains: dict[str, str] = {}  # contact id -> its chain of (id, name) from the root, as text
+        self.faces: dict[str, str] = {}  # contact id -> its id, name, company and badge, as text
         self.reports: dict[Any, Any] | None = None  # week -> its report, made when first needed
         self.top = global_key(network, templates)
         fronts = sorted((rel, front) for rel, (_, front) in files.items())
         self.shared = _digest((self.top, fronts, network.problems))
-
-    with_notes = staticmethod(with_notes)
 
     def coarse(self, page: Page) -> str:
         """Return a key that changes whenever anything but another contact's notes changes."""
@@ -86,16 +80,18 @@ class PageKeys:
             return _digest((self.shared, path, self.files.get(path)))
         return self.top if page.template == "404.html" else self.shared
 
-    def fine(self, page: Page) -> str:
-        """Return the key of one page (for a contact page, without its notes)."""
-        maker = {
-            "contact.html": self._contact,
-            "company.html": self._company,
-            "tag.html": self._tag,
-            "week.html": self._week,
-        }.get(page.template)
+    def fine(self, page: Page, notes: CachedNotes) -> str | None:
+        """Return the key of one page: for a contact page, with the answers its notes' wikilinks get
+        (None while the notes were never rendered)."""
+        if page.template == "contact.html":
+            contact = page.context["contact"]
+            state = notes.state(contact.notes)
+            return None if state is None else _text_digest(f"{self.top}|{self._contact(contact)}|{state!r}")
+        maker = {"company.html": self._company, "tag.html": self._tag, "week.html": self._week}.get(
+            page.template
+        )
         if maker is not None:
-            return _digest((self.top, maker(page.context)))
+            return _text_digest(f"{self.top}|{maker(page.context)}")
         return self.top if page.template == "404.html" else self.shared
 
     def report(self, week: Any) -> Any:
@@ -110,40 +106,47 @@ class PageKeys:
     def person(self, cid: str) -> tuple[str, str]:
         return cid, self.network.contacts[cid].name
 
-    def chain(self, cid: str) -> tuple[tuple[str, str], ...]:
-        """Return the ids and names from the root down to a contact (each chain computed once)."""
+    def chain(self, cid: str) -> str:
+        """Return the ids and names from the root down to a contact, as text (each chain made once)."""
         walk: list[str] = []
         node: str | None = cid
         while node is not None and node not in self.chains:  # up to a chain already known, or a root
             walk.append(node)
             node = self.network.forest.parent[node]
-        known = self.chains[node] if node is not None else ()
+        known = self.chains[node] if node is not None else ""
         for step in reversed(walk):
-            known = self.chains[step] = (*known, self.person(step))
+            known = self.chains[step] = known + repr(self.person(step))
         return self.chains[cid]
 
-    def _contact(self, context: dict[str, Any]) -> tuple[Any, ...]:
-        contact, facts = context["contact"], self.facts
-        chain = self.chain(contact.id)
-        referred = tuple((r.id, r.name, r.company, *self.badge(r.id)) for r in facts.referrals(contact.id))
+    def face(self, cid: str) -> str:
+        """Return how a contact shows in a list of people: id, name, company and badge, as text."""
+        text = self.faces.get(cid)
+        if text is None:
+            text = self.faces[cid] = repr(
+                (cid, self.network.contacts[cid].name, self.network.contacts[cid].company, *self.badge(cid))
+            )
+        return text
+
+    def _contact(self, contact: Any) -> str:
+        facts, path = self.facts, contact.path
         due = tuple(_due(i) for i in facts.due_by_contact.get(contact.id, []))
-        problems = tuple(self.network.problems_by_path.get(contact.path, []))
+        problems = tuple(self.network.problems_by_path.get(path, []))
         company = facts.company_slugs.get((contact.company or "").casefold())
         slugs = tuple(facts.tag_slugs.get(t.casefold()) for t in contact.tags)
-        own = (contact.path, self.files.get(contact.path), *self.badge(contact.id))
-        return (*own, chain, referred, due, problems, company, slugs)
+        own = (path, self.files.get(path), *self.badge(contact.id), due, problems, company, slugs)
+        referred = "".join(self.face(r) for r in self.network.forest.children[contact.id])
+        return f"{own!r}|{self.chain(contact.id)}|{referred}"
 
-    def _company(self, context: dict[str, Any]) -> tuple[Any, ...]:
+    def _company(self, context: dict[str, Any]) -> str:
         group = context["group"]
-        chains = [self.chain(m) for m in group.members]
-        insiders = [(self.network.contacts[m].role, *self.badge(m)) for m in group.members]
-        return (group, chains, insiders)
+        insiders = [(self.chain(m), self.network.contacts[m].role, *self.badge(m)) for m in group.members]
+        return repr((group, insiders))
 
-    def _tag(self, context: dict[str, Any]) -> tuple[Any, ...]:
-        group, contacts = context["group"], self.network.contacts
-        return (group, [(*self.person(m), contacts[m].company, *self.badge(m)) for m in group.members])
+    def _tag(self, context: dict[str, Any]) -> str:
+        group = context["group"]
+        return repr(group) + "".join(self.face(m) for m in group.members)
 
-    def _week(self, context: dict[str, Any]) -> tuple[Any, ...]:
+    def _week(self, context: dict[str, Any]) -> str:
         report, contacts = self.report(context["week"]), self.network.contacts
         start, end = report.week.start, report.week.end
         referrer = self.network.forest.referrer
@@ -157,7 +160,7 @@ class PageKeys:
             for e in contacts[c].log
             if start <= e.date <= end
         ]
-        return (report, context["previous"], context["next"], new, seen)
+        return repr((report, context["previous"], context["next"], new, seen))
 
 
 def _due(item: Any) -> tuple[Any, ...]:
@@ -165,4 +168,8 @@ def _due(item: Any) -> tuple[Any, ...]:
 
 
 def _digest(value: object) -> str:
-    return digest(repr(value).encode("utf-8", "surrogatepass"))
+    return _text_digest(repr(value))
+
+
+def _text_digest(text: str) -> str:
+    return digest(text.encode("utf-8", "surrogatepass"))
