@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 
 from markupsafe import Markup
 
@@ -96,7 +97,12 @@ def _timeline_item(entry: LogEntry) -> str:
 
 
 def _log_badge(entry: LogEntry) -> str:
-    return f'<span class="badge log-{escape(LOG_CLASSES[entry.kind])}">{escape(entry.label)}</span>'
+    return _badge(entry.kind, entry.label)
+
+
+@cache  # a few kinds, tens of thousands of entries
+def _badge(kind: str, label: str) -> str:
+    return f'<span class="badge log-{escape(LOG_CLASSES[kind])}">{escape(label)}</span>'
 
 
 class Fragments:
