@@ -175,6 +175,15 @@ class Fragments:
                 self._chains[ids] = links
         return links
 
+    def insider_paths(self, paths: Sequence[Sequence[Contact]]) -> Markup:
+        """Return a company's paths in, one list item per insider: the chain, role and badge."""
+        return Markup("".join(map(self._insider_path, paths)))
+
+    def _insider_path(self, chain: Sequence[Contact]) -> str:
+        insider = chain[-1]
+        role = f' <span class="muted">({escape(insider.role)})</span>' if insider.role else ""
+        return f"<li>{self.chain_path(chain)}{role} {self.status_badge(insider.id)}</li>\n"
+
     def contact_rows(self, rows: Sequence[ContactRow]) -> Markup:
         """Return the rows of the contacts table (ten thousand of them: a Jinja loop took half a second)."""
         return Markup("".join(self._contact_row(row) for row in rows))
@@ -275,6 +284,7 @@ class Fragments:
             "person": self.person,
             "status_badge": self.status_badge,
             "chain_path": self.chain_path,
+            "insider_paths": self.insider_paths,
             "section_nav": self.section_nav,
             "contact_rows": self.contact_rows,
             "due_table": self.due_table,
