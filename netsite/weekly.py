@@ -7,6 +7,7 @@ from bisect import bisect_right
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cache
 
 from .config import Goals
 from .contact import CONVERSATION_KINDS, Contact
@@ -35,8 +36,7 @@ class Week:
     @classmethod
     def of(cls, day: date) -> Week:
         """Return the ISO week a day falls in."""
-        iso = day.isocalendar()
-        return cls(iso.year, iso.week)
+        return _week_of(day)
 
     @classmethod
     def parse(cls, text: str) -> Week:
@@ -52,6 +52,12 @@ class Week:
 
     def next(self) -> Week:
         return Week.of(self.start + timedelta(days=7))
+
+
+@cache  # a journal's log has a few hundred days, and tens of thousands of entries
+def _week_of(day: date) -> Week:
+    iso = day.isocalendar()
+    return Week(iso.year, iso.week)
 
 
 @dataclass(frozen=True)
