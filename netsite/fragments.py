@@ -53,10 +53,10 @@ def due_when(item: DueItem) -> Markup:
     """Say when a due item is due: `3 days overdue`, `today`, `in 2 days`."""
     days = item.overdue_days
     if days > 0:
-        return Markup('<span class="late">%s overdue</span>') % plural(days, "day")
+        return Markup(f'<span class="late">{plural(days, "day")} overdue</span>')  # digits and "days"
     if days == 0:
         return Markup('<span class="today">today</span>')
-    return Markup('<span class="soon">in %s</span>') % plural(-days, "day")
+    return Markup(f'<span class="soon">in {plural(-days, "day")}</span>')
 
 
 def due_label(item: DueItem) -> str:

@@ -264,7 +264,7 @@ def pages(network: Network, notes: Notes | None = None) -> Iterator[Page]:
         lazy = partial(_contact_context, facts, contact, notes or facts.notes)
         yield Page(f"contacts/{contact.id}.html", "contact.html", {"contact": contact}, lazy)
     yield Page("tree.html", "tree.html", {}, partial(_tree, network))
-    yield Page("due.html", "due.html", {"items": network.due})
+    yield Page("due.html", "due.html", {"items": network.due}, lazy=partial(_due_by_kind, network))
     yield Page("weeks/index.html", "weeks.html", {}, partial(_weeks_list, network))
     for i, week in enumerate(weeks):
         neighbours = {
@@ -345,6 +345,14 @@ def _dashboard(network: Network) -> dict[str, Any]:
         "recent": recent,
         "growth": growth,
     }
+
+
+def _due_by_kind(network: Network) -> dict[str, Any]:
+    """Give the Due page its items by kind, in order (Jinja's selectattr took a tenth of a second)."""
+    by_kind: dict[str, list[DueItem]] = {}
+    for item in network.due:
+        by_kind.setdefault(item.kind, []).append(item)
+    return {"by_kind": by_kind}
 
 
 def _weeks_list(network: Network) -> dict[str, Any]:
