@@ -180,16 +180,18 @@ def _network_and_notes(journal: Journal, today: date, store: BuildCache, jobs: i
     The helper resolves wikilinks among the journal's contacts, as the model will; the notes memo
     checks every answer again when a page uses a note, so a note is never shown stale.
     """
+    from .forest import Resolver
     from .notes import CachedNotes, contact_resolver
 
     texts = list(dict.fromkeys(c.notes for c in journal.contacts))
     if len(texts) - len(store.notes) < POOL_NOTES:  # too few can be new to be worth a helper
         return build_network(journal, today)
     allow_html = journal.config.site.allow_html
-    notes = CachedNotes(contact_resolver(journal.contacts), allow_html, store.notes)
+    resolver = Resolver(journal.contacts)  # the model's forest resolves referrers with it too
+    notes = CachedNotes(contact_resolver(journal.contacts, resolver), allow_html, store.notes)
     todo = [text for text in texts if notes.key(text) not in store.notes]
     if len(todo) < POOL_NOTES:
-        return build_network(journal, today)
+        return build_network(journal, today, resolver)
 
     def render(texts: list[str]) -> dict:
         for text in texts:
@@ -197,7 +199,9 @@ def _network_and_notes(journal: Journal, today: date, store: BuildCache, jobs: i
         return notes.take_added()
 
     chunks = [todo[i : i + CHUNK] for i in range(0, len(todo), CHUNK)]
-    network, rendered = map_chunks_beside(lambda: build_network(journal, today), render, chunks, jobs)
+    network, rendered = map_chunks_beside(
+        lambda: build_network(journal, today, resolver), render, chunks, jobs
+    )
     for added in rendered:
         store.notes.update(added)
     return network

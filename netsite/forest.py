@@ -99,10 +99,12 @@ def reference_target(text: str | None) -> str | None:
     return None if target.casefold() in ROOT_WORDS else target
 
 
-def build_forest(contacts: Sequence[Contact]) -> tuple[Forest, list[Problem]]:
-    """Resolve every referrer, break cycles, and order the forest."""
+def build_forest(
+    contacts: Sequence[Contact], resolver: Resolver | None = None
+) -> tuple[Forest, list[Problem]]:
+    """Resolve every referrer, break cycles, and order the forest (resolver: one made for contacts)."""
     by_id = {c.id: c for c in contacts}
-    resolver = Resolver(contacts)
+    resolver = resolver or Resolver(contacts)
     parent: dict[str, str | None] = {}
     unresolved: list[tuple[str, str]] = []
     problems: list[Problem] = []

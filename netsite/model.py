@@ -9,7 +9,7 @@ from functools import cached_property
 from .config import Config
 from .contact import CONVERSATION_KINDS, Contact
 from .due import DueItem, contact_due, days_after, last_contact, sort_due
-from .forest import Forest, build_forest
+from .forest import Forest, Resolver, build_forest
 from .groups import Group, companies, tags
 from .journal import Journal
 from .problems import Problem, sort_problems
@@ -77,10 +77,10 @@ class Network:
         return grouped
 
 
-def build_network(journal: Journal, today: date) -> Network:
-    """Compute everything about a journal as of today."""
+def build_network(journal: Journal, today: date, resolver: Resolver | None = None) -> Network:
+    """Compute everything about a journal as of today (resolver: one made already for its contacts)."""
     contacts = list(journal.contacts)
-    forest, forest_problems = build_forest(contacts)
+    forest, forest_problems = build_forest(contacts, resolver)
     rules = journal.config.rules
     status: dict[str, str] = {}
     problems = [*journal.problems, *forest_problems]
