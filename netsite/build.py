@@ -34,7 +34,7 @@ from .output import (
 )
 from .problems import Problem, has_errors
 from .result import BuildResult
-from .shortcuts import OUTPUT_DIR, Inputs, notes_only, stamp, take_inputs, unchanged
+from .shortcuts import OUTPUT_DIR, Inputs, notes_only, splice_notes, stamp, take_inputs, unchanged
 from .workers import cpu_count, map_chunks, map_chunks_beside, no_collection, settled_heap
 
 POOL_FILES = 1000  # parse in worker processes from this many changed files on
@@ -57,18 +57,52 @@ class Builder:
 
         load_extensions()
         self.compiled = MemoryBytecode()  # templates compiled once, not on every rebuild
+        self.version = _code_version()
+        # The last good render in memory, with its inputs and the digest of the default templates.
+        self.last: tuple[Inputs, str, BuildResult] | None = None
 
     def build(self, today: date, strict: bool = False, write: bool = True) -> BuildResult:
         """Render the journal and (when write) swap the result into output/.
 
         No hint of which files changed is needed: every input file's size and times are checked
-        anyway (about 30 ms for 10,000 contacts).
+        anyway (about 30 ms for 10,000 contacts). In memory, when only notes changed since the last
+        render, the new notes are spliced into that render's pages (see shortcuts.py).
         """
         with settled_heap():
             if write:
+                self.last = None
                 kept = caching.page_store(self.root)
                 return _build(self.root, today, strict, self.cache, self.jobs, kept=kept)
-            return _render_held(self.root, today, self.cache, self.held, self.jobs, self.compiled)
+            inputs = take_inputs(self.root, today, strict, self.version)
+            defaults = caching.folder_digest([default_templates()])  # netsite's own may be edited too
+            result = self._notes_only(inputs, defaults)
+            if result is None:
+                result = _render_held(
+                    self.root, today, self.cache, self.held, self.jobs, self.compiled, inputs
+                )
+            self.last = (inputs, defaults, result) if result.ok else None
+            return result
+
+    def _notes_only(self, inputs: Inputs, defaults: str) -> BuildResult | None:
+        """Splice new notes into the last render's pages when nothing but notes changed since."""
+        if self.last is None:
+            return None
+        before, was, last = self.last
+        if (before.context, before.stats.keys(), before.others, was) != (
+            inputs.context,
+            inputs.stats.keys(),
+            inputs.others,
+            defaults,
+        ):
+            return None
+        every_shard = set(range(caching.SHARDS))  # every parse is in memory
+        page = lambda path, _: last.files.get(path)  # noqa: E731 (_spliced checks the digest)
+        pages = splice_notes(self.root, inputs, before.stats, before.unsettled, self.cache, page, every_shard)
+        if pages is None:
+            return None
+        for path, data in pages.items():
+            self.held[path] = ("", "", data)  # keys unknown: the next full render checks it again
+        return BuildResult(list(last.problems), {**last.files, **pages}, None, contacts=last.contacts)
 
 
 def _warm_start(root: Path) -> tuple[BuildCache, dict[str, tuple[str, str, bytes]]]:
@@ -171,7 +205,10 @@ def _model(
         journal = load_journal(root, parse_files=parse_files, names=taken.names if taken else None)
         if not journal.config_ok:
             return None, BuildResult(list(journal.problems), failure=config_failure(journal.problems))
-        return _network_and_notes(journal, today, store, jobs), None
+        network = _network_and_notes(journal, today, store, jobs)
+        store.people = tuple((c.id, c.name) for c in network.contacts.values())  # for notes alone
+        store.allow_html = network.config.site.allow_html
+        return network, None
 
 
 def _network_and_notes(journal: Journal, today: date, store: BuildCache, jobs: int) -> Network:
@@ -309,8 +346,6 @@ def _build(
     network, failed = _model(root, today, store, jobs, taken)
     if network is None:
         return failed or BuildResult(failure=_BAD_CONFIG)
-    store.people = tuple((c.id, c.name) for c in network.contacts.values())
-    store.allow_html = network.config.site.allow_html
     if strict and network.problems:
         kind = "errors" if has_errors(list(network.problems)) else "warnings"
         return _failed(
@@ -427,6 +462,8 @@ def _render_into(
 # A rendered page: its path, digest, whether it differs from output/, its keys, and where it shows
 # its contact's notes (contact file, span) if it does.
 _Row = tuple[str, str, bool, str | None, str | None, tuple[str, NotesSpan] | None]
+# A page rendered in memory: its index, keys, bytes (None: held ones reused) and notes span.
+_HeldRow = tuple[int, str | None, str | None, bytes | None, tuple[str, NotesSpan] | None]
 
 
 def _run(work: Callable[[list[int]], Any], todo: list[int], plan: _Plan, jobs: int) -> list[Any]:
@@ -459,53 +496,66 @@ def _render_held(
     held: dict[str, tuple[str, str, bytes]],
     jobs: int,
     compiled: Any = None,
+    taken: Inputs | None = None,
 ) -> BuildResult:
     """Render every file in memory, reusing the bytes of pages whose keys are unchanged; compiled is
-    where Jinja keeps compiled templates between builds. Call it inside settled_heap()."""
+    where Jinja keeps compiled templates between builds, taken what this build already listed and
+    stat-ed of its inputs. Call it inside settled_heap()."""
     from .site import RenderError
 
-    network, failed = _model(root, today, store, jobs)
+    network, failed = _model(root, today, store, jobs, taken)
     if network is None:
         return failed or BuildResult(failure=_BAD_CONFIG)
     try:
         plan = _plan(network, root, store, compiled)
-        files = _render_all(plan, held, jobs)
+        files = _render_all(plan, held, store, jobs)
         store.keep_notes({plan.notes.key(c.notes) for c in network.contacts.values()})
     except RenderError as exc:
         return _failed(network, str(exc))
     return BuildResult(list(network.problems), files, network, contacts=len(network.contacts))
 
 
-def _render_all(plan: _Plan, held: dict[str, tuple[str, str, bytes]], jobs: int) -> dict[str, bytes]:
-    """Render the pages whose keys changed; take the others' bytes from held, which is then renewed."""
+def _render_all(
+    plan: _Plan, held: dict[str, tuple[str, str, bytes]], store: BuildCache, jobs: int
+) -> dict[str, bytes]:
+    """Render the pages whose keys changed; take the others' bytes from held, which is then renewed.
+
+    The store learns where the pages rendered show their notes.
+    """
     pages = plan.pages
 
-    def work(indices: list[int]) -> tuple[list[tuple[int, str | None, str | None, bytes | None]], dict]:
-        rows: list[tuple[int, str | None, str | None, bytes | None]] = []
+    def work(indices: list[int]) -> tuple[list[_HeldRow], dict]:
+        rows: list[_HeldRow] = []
         for i in indices:
             keys = plan.reusable(i, held.get(pages[i].path))
             if keys is not None:
-                rows.append((i, *keys, None))
+                rows.append((i, *keys, None, None))
             else:
-                data = plan.site.render(pages[i])
-                rows.append((i, plan.coarse(i), plan.fine(i), data))
+                data, shown = plan.site.render_shown(pages[i])
+                span = plan.notes_span(pages[i], data, digest(data), shown)
+                rows.append((i, plan.coarse(i), plan.fine(i), data, span))
         return rows, plan.notes.take_added()
 
+    if plan.keys is None:
+        store.spans.clear()
     files: dict[str, bytes] = {}
     kept: dict[str, tuple[str, str, bytes]] = {}
     for rows, added in _run(work, plan.candidates(held.get), plan, jobs):
         plan.notes.memo.update(added)
-        for i, coarse, fine, data in rows:
+        for i, coarse, fine, data, span in rows:
             path = pages[i].path
             files[path] = held[path][2] if data is None else data
             if coarse is not None and fine is not None:
                 kept[path] = (coarse, fine, files[path])
+            if span is not None:
+                store.spans[span[0]] = span[1]
     for page in pages:
         if page.path not in files:  # its coarse key matched
             files[page.path] = held[page.path][2]
             kept[page.path] = held[page.path]
     held.clear()
     held.update(kept)
+    store.spans = {rel: span for rel, span in store.spans.items() if span[0] in files}
     files = {page.path: files[page.path] for page in pages}  # in the site's order
     files.update(plan.site.assets)
     return files

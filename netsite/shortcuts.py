@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import NamedTuple
 
@@ -149,23 +151,15 @@ class _Edit:
 
 
 def notes_only(root: Path, inputs: Inputs, last: Stamp | None) -> BuildResult | None:
-    """Splice new notes into their pages when the files that changed since the last build changed
-    in their notes alone; None when anything else may have changed (the full build is needed)."""
-    if last is None or not _comparable(root, inputs, last):
+    """Splice new notes into their pages in output/ when the files that changed since the last build
+    changed in their notes alone; None when anything else may have changed (the full build is needed)."""
+    if last is None or not _comparable(root, inputs, last) or inputs.others != last.others:
         return None
-    if inputs.others != last.others:
-        return None  # the config or a template changed
-    suspects = [
-        rel
-        for rel, key in inputs.stats.items()
-        if (key != last.inputs[rel] or rel in last.unsettled) and rel not in inputs.others
-    ]
     with no_collection():
         cache = caching.load_cache(root, inputs.context[0], whole=False)
-    edits = _notes_edits(root, inputs, cache, suspects)
     out = root / OUTPUT_DIR
     manifest = read_manifest(out)
-    pages = None if edits is None else _spliced(out, manifest, cache, edits)
+    pages = splice_notes(root, inputs, last.inputs, last.unsettled, cache, partial(_page_in, out, manifest))
     stats = WriteStats(0, len(last.paths), 0) if pages == {} else _swap_in(root, manifest, pages)
     if stats is None:
         return None
@@ -175,13 +169,51 @@ def notes_only(root: Path, inputs: Inputs, last: Stamp | None) -> BuildResult | 
     return result
 
 
-def _notes_edits(root: Path, inputs: Inputs, cache: BuildCache, suspects: list[str]) -> list[_Edit] | None:
+def splice_notes(
+    root: Path,
+    inputs: Inputs,
+    before: Mapping[str, StatKey],
+    unsettled: frozenset[str],
+    cache: BuildCache,
+    page: Callable[[str, str], bytes | None],
+    shards: set[int] | None = None,
+) -> dict[str, bytes] | None:
+    """Return the pages whose contacts' notes alone changed, with the new notes in place; None when
+    anything else may have changed.
+
+    before and unsettled are what the last build saw of the same input files (the config and
+    templates are the caller's to compare); page(path, digest) returns a page of the last build's
+    site if it has that digest. shards are the parse shards the cache holds already (by default, none:
+    each is loaded as needed). The cache learns the files' new stats, parses and notes spans.
+    """
+    suspects = [
+        rel
+        for rel, key in inputs.stats.items()
+        if (key != before[rel] or rel in unsettled) and rel not in inputs.others
+    ]
+    edits = _notes_edits(root, inputs, cache, suspects, set() if shards is None else set(shards))
+    return None if edits is None else _spliced(cache, edits, page)
+
+
+def _page_in(out: Path, manifest: Mapping[str, str], path: str, sum_: str) -> bytes | None:
+    """Return a page of the site in out if both its manifest and its bytes say it has digest sum_."""
+    if manifest.get(path) != sum_:
+        return None
+    try:
+        return read_bytes(os.path.join(out, path))
+    except OSError:
+        return None
+
+
+def _notes_edits(
+    root: Path, inputs: Inputs, cache: BuildCache, suspects: list[str], shards: set[int]
+) -> list[_Edit] | None:
     """Read the suspect files; return those whose notes alone changed, None if any other did.
 
-    The cache learns each file's new stat and, for an edit, its new parse.
+    The cache learns each file's new stat and, for an edit, its new parse; shards are the parse
+    shards it holds, and grow as more are loaded.
     """
     edits: list[_Edit] = []
-    shards: set[int] = set()  # the parse shards loaded so far
     for rel in suspects:
         known = cache.files.get(rel)
         try:
@@ -225,7 +257,7 @@ def _notes_edit(
 
 
 def _spliced(
-    out: Path, manifest: dict[str, str], cache: BuildCache, edits: list[_Edit]
+    cache: BuildCache, edits: list[_Edit], page: Callable[[str, str], bytes | None]
 ) -> dict[str, bytes] | None:
     """Return the pages of the edited contacts with their new notes; None if one is not as the cache says.
 
@@ -237,19 +269,14 @@ def _spliced(
     pages = {}
     for edit in edits:
         span = cache.spans.get(edit.rel)
-        if span is None or manifest.get(span[0]) != span[1]:
-            return None
-        page, sum_, start, end = span
-        try:
-            data = read_bytes(os.path.join(out, page))
-        except OSError:
-            return None
+        data = None if span is None else page(span[0], span[1])
         html = renderer.render(edit.new.notes).encode("utf-8")
-        if digest(data) != sum_ or not html:
+        if span is None or data is None or digest(data) != span[1] or not html:
             return None
-        pages[page] = data[:start] + html + data[end:]
-        cache.spans[edit.rel] = (page, digest(pages[page]), start, start + len(html))
-        cache.pages[page] = ("", "", cache.spans[edit.rel][1])  # keys unknown: a full build checks again
+        path, _, start, end = span
+        pages[path] = data[:start] + html + data[end:]
+        cache.spans[edit.rel] = (path, digest(pages[path]), start, start + len(html))
+        cache.pages[path] = ("", "", cache.spans[edit.rel][1])  # keys unknown: a full build checks again
     return pages
 
 

@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import json
 import os
+import random
+import time
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 
 import pytest
 from test_build_cache import (
+    EDITS,
     SIZE,
     TODAY,
     assert_same_as_uncached,
@@ -24,7 +28,7 @@ from test_build_cache import (
 
 from netsite import build as building
 from netsite import cache as caching
-from netsite.build import build
+from netsite.build import Builder, build, render
 from netsite.digests import digest
 from netsite.output import MANIFEST
 
@@ -217,22 +221,39 @@ def test_two_edits_in_one_parse_shard_leave_only_the_new_parses(journal: Path, m
     assert sorted(kept) == sorted((rel[p], digest(p.read_bytes())) for p in pair)
 
 
-def test_a_random_run_of_edits_always_matches_an_uncached_build(journal: Path) -> None:
-    """Notes edits (spliced) mixed with every other kind of edit (full builds), in a seeded order."""
-    import random
-
-    from test_build_cache import EDITS
-
-    rng = random.Random(11)
+def random_edits(seed: int, steps: int) -> Iterator[Callable[[Path], None]]:
+    """Yield notes edits (to be spliced) mixed with every other kind of edit, in a seeded order."""
+    rng = random.Random(seed)
     notes_edits = [
         lambda root: append(with_notes(root, rng.randrange(6)), f"\nNote {rng.random():.6f}.\n"),
         lambda root: replace_notes(with_notes(root, rng.randrange(6)), f"Rewritten {rng.random():.6f}"),
     ]
     others = [edit for edit in EDITS if edit.__name__ != "change_config"]
-    for step in range(16):
-        edit = rng.choice(notes_edits) if rng.random() < 0.6 else rng.choice(others)
+    for _ in range(steps):
+        yield rng.choice(notes_edits) if rng.random() < 0.6 else rng.choice(others)
+
+
+def test_a_random_run_of_edits_always_matches_an_uncached_build(journal: Path) -> None:
+    for step, edit in enumerate(random_edits(11, 16)):
         edit(journal)
         assert_same_as_uncached(journal, after=f"step {step}")
+
+
+def test_serve_splices_notes_in_memory_and_matches_render(journal: Path, models: list[date]) -> None:
+    builder = Builder(journal)
+    assert builder.build(TODAY, write=False).ok
+    append(with_notes(journal), "\nNoted while serving.\n")
+    models.clear()
+    got = builder.build(TODAY, write=False)
+    assert models == []  # spliced: no model
+    assert got.ok and dict(got.files) == render(journal, TODAY).files
+    for step, edit in enumerate(random_edits(5, 12)):
+        edit(journal)
+        time.sleep(0.01)
+        got = builder.build(TODAY, write=False)
+        want = render(journal, TODAY)
+        assert got.ok and dict(got.files) == want.files, f"step {step}: {edit}"
+        assert got.problems == want.problems
 
 
 def replace_notes(path: Path, text: str) -> None:
