@@ -36,19 +36,24 @@ class WriteStats:
     removed: int
 
 
-def write_site(out: Path, files: Mapping[str, bytes]) -> WriteStats:
-    """Replace out with exactly files ({relative posix path: bytes}); skip it if nothing changed."""
+def write_site(out: Path, files: Mapping[str, bytes], spare: Path | None = None) -> WriteStats:
+    """Replace out with exactly files ({relative posix path: bytes}); skip it if nothing changed.
+
+    Given spare, the site this replaces is kept there, and the next write only touches the files
+    that differ from it (see Staging).
+    """
     check_paths(files)
     old = read_manifest(out)
     new = {path: digest(data) for path, data in files.items()}
-    changed = {p for p, d in new.items() if old.get(p) != d or not intact(out, p)}
+    there = present_files(out) if old else set()
+    changed = {p for p, d in new.items() if old.get(p) != d or p not in there}
     if not changed and old.keys() == new.keys():
         return WriteStats(0, len(new), 0)
-    staging = Staging(out)
+    staging = Staging(out, spare)
     try:
         for path in changed:
             staging.put(path, files[path])
-        return staging.commit(old, new, changed)
+        return staging.commit(old, new, changed, present=there)
     except OSError as exc:
         staging.discard()
         raise OutputError(f"cannot write {out}: {exc}") from exc
@@ -118,11 +123,6 @@ def present_files(out: Path) -> set[str]:
             elif entry.is_dir(follow_symlinks=False):
                 folders.append((f"{prefix}{entry.name}/", entry.path))
     return found
-
-
-def intact(out: Path, path: str) -> bool:
-    """Tell whether a previously written file is still there as a regular file."""
-    return os.path.isfile(os.path.join(out, path))
 
 
 @dataclass

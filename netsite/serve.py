@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import parse_qs, quote, unquote
 
+from . import cache as caching
 from .build import OUTPUT_DIR, Builder, BuildResult
 from .output import OutputError, write_site
 from .problems import counts_text
@@ -487,7 +488,7 @@ class JournalBuild:
     def write(self, result: BuildResult) -> str | None:
         """Write output/ as `netsite build` does; return why not, if it could not."""
         try:
-            result.stats = write_site(self.root / OUTPUT_DIR, result.files)
+            result.stats = write_site(self.root / OUTPUT_DIR, result.files, caching.spare_site(self.root))
         except OutputError as exc:
             return f"output/ was not updated: {exc}"
         return None

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from netsite import output
 from netsite.build import build
+from netsite.digests import digest
 from netsite.output import MANIFEST, OutputError, SiteFiles, write_site
 
 SITE = {"index.html": b"<p>home</p>", "contacts/a.html": b"<p>A</p>", "contacts/b.html": b"<p>B</p>"}
@@ -294,3 +295,27 @@ def test_a_cached_build_keeps_the_retired_site_in_its_cache(tmp_path: Path) -> N
 @given(st.dictionaries(st.text(), st.text(min_size=0, max_size=40), max_size=8))
 def test_the_manifest_is_written_as_json_writes_it(files: dict[str, str]) -> None:
     assert output.manifest_text(files) == json.dumps(dict(sorted(files.items())), indent=0)
+
+
+def test_writes_through_a_spare_site_keep_every_version_whole(tmp_path: Path) -> None:
+    """serve writes each version through the retired one, touching only the files that differ."""
+    out, spare = tmp_path / "output", tmp_path / ".netsite" / "spare-site"
+    spare.parent.mkdir()
+    versions = [
+        SITE,
+        {**SITE, "contacts/a.html": b"<p>A, edited</p>"},
+        {"index.html": b"<p>home</p>", "contacts/c.html": b"<p>C</p>"},
+        {**SITE, "index.html": b"<p>home again</p>"},
+    ]
+    previous: dict[str, bytes] = {}
+    for files in versions:
+        before = identity(out) if out.exists() else {}
+        write_site(out, files, spare)
+        tree = {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+        assert json.loads(tree.pop(MANIFEST)) == {path: digest(data) for path, data in files.items()}
+        assert tree == files
+        after = identity(out)
+        unchanged = [path for path in files if previous.get(path) == files[path]]
+        assert all(after[path] == before[path] for path in unchanged)  # not written again
+        previous = files
+    assert (spare / MANIFEST).exists()  # the retired site waits there for the next write
