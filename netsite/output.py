@@ -36,15 +36,17 @@ class WriteStats:
     removed: int
 
 
-def write_site(out: Path, files: Mapping[str, bytes], spare: Path | None = None) -> WriteStats:
+def write_site(
+    out: Path, files: Mapping[str, bytes], spare: Path | None = None, sums: Mapping[str, str] | None = None
+) -> WriteStats:
     """Replace out with exactly files ({relative posix path: bytes}); skip it if nothing changed.
 
     Given spare, the site this replaces is kept there, and the next write only touches the files
-    that differ from it (see Staging).
+    that differ from it (see Staging). sums, if given, is the digest of every file.
     """
     check_paths(files)
     old = read_manifest(out)
-    new = {path: digest(data) for path, data in files.items()}
+    new = dict(sums) if sums is not None else {path: digest(data) for path, data in files.items()}
     there = present_files(out) if old else set()
     changed = {p for p, d in new.items() if old.get(p) != d or p not in there}
     if not changed and old.keys() == new.keys():

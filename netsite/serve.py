@@ -34,6 +34,7 @@ from urllib.parse import parse_qs, quote, unquote
 
 from . import cache as caching
 from .build import OUTPUT_DIR, Builder, BuildResult
+from .digests import digest
 from .output import OutputError, write_site
 from .problems import counts_text
 from .watch import MAX_WAIT, QUIET, ChangeQueue, Changes, JournalWatcher, RebuildLoop
@@ -479,6 +480,7 @@ class JournalBuild:
         self.today = today
         self.builder = Builder(root)
         self.last_today: date | None = None
+        self.sums: dict[str, tuple[bytes, str]] = {}  # path -> the bytes last written there, and their digest
 
     def render(self, changes: Changes) -> BuildResult:
         """Render in memory (the builder finds what changed by itself; changes only name it)."""
@@ -488,10 +490,21 @@ class JournalBuild:
     def write(self, result: BuildResult) -> str | None:
         """Write output/ as `netsite build` does; return why not, if it could not."""
         try:
-            result.stats = write_site(self.root / OUTPUT_DIR, result.files, caching.spare_site(self.root))
+            spare = caching.spare_site(self.root)
+            result.stats = write_site(self.root / OUTPUT_DIR, result.files, spare, self._sums(result.files))
         except OutputError as exc:
             return f"output/ was not updated: {exc}"
         return None
+
+    def _sums(self, files: Mapping[str, bytes]) -> dict[str, str]:
+        """Digest files, reusing the digest of each page that is the very bytes object written last time
+        (a rebuild hands on the pages it did not render again)."""
+        sums = {}
+        for path, data in files.items():
+            known = self.sums.get(path)
+            sums[path] = known[1] if known is not None and known[0] is data else digest(data)
+        self.sums = {path: (files[path], sums[path]) for path in files}
+        return sums
 
     def date_moved(self) -> bool:
         """Tell whether TODAY changed since the last build (a server left running past midnight)."""

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from netsite.build import BuildResult, build
+from netsite.digests import digest
 from netsite.serve import (
     JournalBuild,
     LiveSite,
@@ -526,3 +527,15 @@ def test_cli_rejects_a_bad_port_and_a_bad_today(run_cli, tmp_path: Path) -> None
     assert run_cli("serve", "--journal", root, "--port", "70000").code == 2
     result = run_cli("serve", "--journal", root, "--today", "tomorrow")
     assert result.code == 2 and "YYYY-MM-DD" in result.err
+
+
+def test_output_written_by_serve_has_the_digest_of_every_file(tmp_path: Path) -> None:
+    """serve reuses the digest of pages handed on unchanged (the same bytes object); the rest it digests."""
+    (tmp_path / "contacts").mkdir()
+    writer = JournalBuild(tmp_path, lambda: TODAY)
+    home, a = b"<p>home</p>", b"<p>A</p>"
+    for files in [{"index.html": home, "a.html": a}, {"index.html": home, "a.html": b"<p>A, edited</p>"}]:
+        assert writer.write(BuildResult(files=files)) is None
+        manifest = json.loads((tmp_path / "output" / ".netsite-manifest.json").read_text())
+        assert manifest == {path: digest(data) for path, data in files.items()}
+        assert {p: (tmp_path / "output" / p).read_bytes() for p in files} == files
