@@ -218,22 +218,29 @@ def site_of(out: Path) -> dict[str, bytes]:
     return {p: (out / p).read_bytes() for p in output.present_files(out) if p != MANIFEST}
 
 
+# Four versions of a site in turn: a file edited, most removed and one added, all back again.
+VERSIONS = [
+    SITE,
+    {**SITE, "contacts/a.html": b"<p>A, edited</p>"},
+    {"index.html": b"<p>home</p>", "companies/acme.html": b"<p>Acme</p>"},
+    {**SITE, "companies/acme.html": b"<p>Acme</p>"},
+]
+
+
+def output_and_spare(root: Path) -> tuple[Path, Path]:
+    (root / ".netsite").mkdir()
+    return root / "output", root / ".netsite" / "spare-site"
+
+
 def test_a_spare_site_is_brought_up_to_date_and_swapped_in(tmp_path: Path) -> None:
-    out, spare = tmp_path / "output", tmp_path / ".netsite" / "spare"
-    spare.parent.mkdir()
-    versions = [
-        SITE,
-        {**SITE, "contacts/a.html": b"<p>A, edited</p>"},
-        {"index.html": b"<p>home</p>", "companies/acme.html": b"<p>Acme</p>"},
-        {**SITE, "companies/acme.html": b"<p>Acme</p>"},
-    ]
-    for number, files in enumerate(versions):
+    out, spare = output_and_spare(tmp_path)
+    for number, files in enumerate(VERSIONS):
         stage(out, spare, files)
         assert site_of(out) == files
         assert json.loads((out / MANIFEST).read_text()).keys() == files.keys()
         if number:  # the site before is kept, whole, with its own manifest
-            assert site_of(spare) == versions[number - 1]
-            assert json.loads((spare / MANIFEST).read_text()).keys() == versions[number - 1].keys()
+            assert site_of(spare) == VERSIONS[number - 1]
+            assert json.loads((spare / MANIFEST).read_text()).keys() == VERSIONS[number - 1].keys()
         if number == 3:  # version 2 had no contacts: their folder is gone, not left empty
             assert not (spare / "contacts").exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == [".netsite", "output"]
@@ -299,21 +306,14 @@ def test_the_manifest_is_written_as_json_writes_it(files: dict[str, str]) -> Non
 
 def test_writes_through_a_spare_site_keep_every_version_whole(tmp_path: Path) -> None:
     """serve writes each version through the retired one, touching only the files that differ."""
-    out, spare = tmp_path / "output", tmp_path / ".netsite" / "spare-site"
-    spare.parent.mkdir()
-    versions = [
-        SITE,
-        {**SITE, "contacts/a.html": b"<p>A, edited</p>"},
-        {"index.html": b"<p>home</p>", "contacts/c.html": b"<p>C</p>"},
-        {**SITE, "index.html": b"<p>home again</p>"},
-    ]
+    out, spare = output_and_spare(tmp_path)
     previous: dict[str, bytes] = {}
-    for files in versions:
+    for files in VERSIONS:
         before = identity(out) if out.exists() else {}
         write_site(out, files, spare)
-        tree = {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()}
-        assert json.loads(tree.pop(MANIFEST)) == {path: digest(data) for path, data in files.items()}
-        assert tree == files
+        assert site_of(out) == files
+        manifest = json.loads((out / MANIFEST).read_text())
+        assert manifest == {path: digest(data) for path, data in files.items()}
         after = identity(out)
         unchanged = [path for path in files if previous.get(path) == files[path]]
         assert all(after[path] == before[path] for path in unchanged)  # not written again
