@@ -4,7 +4,9 @@
     python bench/serve.py --sizes 1000 --edits 20
 
 For each size it generates a journal in a temporary folder, starts `netsite serve` in a subprocess,
-and then, edit after edit, saves one contact and measures from the save until
+and then, edit after edit, saves one contact (first adding to its notes, which the server splices
+into the page it has; then logging a call, which makes it build the model again) and measures from
+the save until
   - page: GET of that contact's page returns the new text,
   - reload: the long poll every open page holds (/__netsite/wait) answers,
   - output: output/ on disk holds the new page too (the server writes it after publishing).
@@ -25,6 +27,7 @@ import tempfile
 import threading
 import time
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,6 +40,7 @@ BUILT = re.compile(r"built in (\d+) ms")
 @dataclass
 class Figures:
     contacts: int
+    edit: str
     startup: float = 0.0
     builds: list[float] = field(default_factory=list)
     page: list[float] = field(default_factory=list)
@@ -98,9 +102,9 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def measure(n: int, edits: int) -> Figures:
-    """Serve a generated journal of n contacts and time edits of one contact."""
-    figures = Figures(n)
+def measure(n: int, edits: int) -> list[Figures]:
+    """Serve a generated journal of n contacts and time edits of one contact, of each kind."""
+    rows = []
     with tempfile.TemporaryDirectory(prefix="netsite-bench-") as folder:
         root = Path(folder)
         generate(root, n)
@@ -108,17 +112,39 @@ def measure(n: int, edits: int) -> Figures:
         server = Server(root)
         try:
             server.wait_ready()
-            figures.startup = time.perf_counter() - started
-            for k in range(edits + 1):
-                page, reload, output = edit_once(server, root, middle_contact(root), f"edit-{k}-marker")
-                if k:  # the first edit only warms up
-                    figures.page.append(page)
-                    figures.reload.append(reload)
-                    figures.output.append(output)
-            figures.builds = server.builds[-edits:]
+            startup = time.perf_counter() - started
+            for kind, edit in EDITS.items():
+                figures = Figures(n, kind, startup)
+                for k in range(edits + 1):
+                    marker = f"edit-{kind}-{k}-marker"
+                    page, reload, output = edit_once(server, root, middle_contact(root), edit, marker)
+                    if k:  # the first edit only warms up
+                        figures.page.append(page)
+                        figures.reload.append(reload)
+                        figures.output.append(output)
+                figures.builds = server.builds[-edits:]
+                rows.append(figures)
         finally:
             server.stop()
-    return figures
+    return rows
+
+
+def add_note(text: str, marker: str) -> str:
+    """Put marker at the end of the notes (in place of the last edit's)."""
+    kept = text.split("\nedit-")[0].rstrip("\n")
+    return f"{kept}\n{marker}\n"
+
+
+def log_call(text: str, marker: str) -> str:
+    """Log a call today whose note is marker (in place of the last edit's)."""
+    head, fence, body = text.partition("\n---\n")
+    head = re.sub(r"\n  - \S+ call: edit-\S+", "", head)
+    entry = f"  - {TODAY.isoformat()} call: {marker}"
+    head = head + "\n" + entry if "\nlog:" in head else head + "\nlog:\n" + entry
+    return head + fence + body
+
+
+EDITS = {"notes": add_note, "call": log_call}
 
 
 def middle_contact(root: Path) -> Path:
@@ -127,8 +153,10 @@ def middle_contact(root: Path) -> Path:
     return files[len(files) // 2]
 
 
-def edit_once(server: Server, root: Path, file: Path, marker: str) -> tuple[float, float, float]:
-    """Save file with marker added to its notes; return seconds until page, reload and output."""
+def edit_once(
+    server: Server, root: Path, file: Path, edit: Callable[[str, str], str], marker: str
+) -> tuple[float, float, float]:
+    """Save file edited to show marker; return seconds until page, reload and output."""
     epoch = server.status()["epoch"]
     reloaded: list[float] = []
 
@@ -140,9 +168,9 @@ def edit_once(server: Server, root: Path, file: Path, marker: str) -> tuple[floa
     poll.start()
     time.sleep(0.05)  # let the long poll reach the server
     page_path = f"/contacts/{file.stem}.html"
-    text = file.read_text("utf-8").split("\nedit-")[0].rstrip("\n")
+    text = edit(file.read_text("utf-8"), marker)
     saved = time.perf_counter()
-    file.write_text(f"{text}\n{marker}\n", "utf-8")
+    file.write_text(text, "utf-8")
     page = until(lambda: marker.encode() in server.get(page_path), saved)
     poll.join(timeout=120)
     on_disk = root / "output" / page_path.lstrip("/")
@@ -166,11 +194,12 @@ def until(done: object, since: float, timeout: float = 120.0) -> float:
 
 def table(rows: list[Figures]) -> str:
     """Format the figures as a Markdown table (milliseconds: median / worst)."""
-    titles = ["contacts", "first build", "rebuild (server)", "save → page served", "save → reload sent"]
-    lines = ["| " + " | ".join([*titles, "save → output/"]) + " |", "|" + " ---: |" * 6]
+    titles = ["contacts", "first build", "edit", "rebuild (server)", "save → page served"]
+    lines = ["| " + " | ".join([*titles, "save → reload sent", "save → output/"]) + " |"]
+    lines.append("| ---: | ---: | --- |" + " ---: |" * 4)
     for f in rows:
-        cells = [f"{f.contacts:,}", f"{f.startup:.1f} s", spread(f.builds), spread(f.page), spread(f.reload)]
-        lines.append("| " + " | ".join([*cells, spread(f.output)]) + " |")
+        cells = [f"{f.contacts:,}", f"{f.startup:.1f} s", f.edit, spread(f.builds), spread(f.page)]
+        lines.append("| " + " | ".join([*cells, spread(f.reload), spread(f.output)]) + " |")
     return "\n".join(lines)
 
 
@@ -191,7 +220,7 @@ def main() -> None:
     args = parser.parse_args()
     rows = []
     for n in args.sizes:
-        rows.append(measure(n, args.edits))
+        rows += measure(n, args.edits)
         print(f"{n} contacts done", file=sys.stderr, flush=True)
     print(table(rows))
 
