@@ -95,8 +95,11 @@ class Builder:
             defaults,
         ):
             return None
+
+        def page(path: str, _: str) -> bytes | None:
+            return last.files.get(path)  # the splice checks its digest
+
         every_shard = set(range(caching.SHARDS))  # every parse is in memory
-        page = lambda path, _: last.files.get(path)  # noqa: E731 (_spliced checks the digest)
         pages = splice_notes(self.root, inputs, before.stats, before.unsettled, self.cache, page, every_shard)
         if pages is None:
             return None

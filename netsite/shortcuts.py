@@ -9,7 +9,9 @@ When each file that differs has changed in its notes alone (everything before th
 bytes, and the notes were and still are shown), no page but those contacts' own can change: no
 other page shows a contact's notes (see pagekeys). The cache knows where each contact page holds
 its notes HTML (cache.NotesSpan), so the new HTML is spliced into those pages and nothing else is
-loaded, modelled or rendered (`notes_only`). Anything else, and any doubt, is left to the full build.
+loaded, modelled or rendered (`notes_only`, for output/; `splice_notes` serves `netsite serve`'s
+Builder too, with the pages it holds in memory). Anything else, and any doubt, is left to the full
+build.
 """
 
 from __future__ import annotations
