@@ -5,10 +5,11 @@ need not be rendered again. The keys follow what the default templates read:
 
 - every page (base.html): site title and owner, the number of contacts and of problems, TODAY;
   with the whole configuration, these make the global key, part of every other key;
-- a contact page (contact.html): its own file (by content digest), status, going-cold flag, due
-  items and problems; ids and names along its referral chain; id, name, company, status and
-  going-cold flag of each person it referred; its company and tag slugs; the answers its notes'
-  wikilinks get (see CachedNotes.state);
+- a contact page (contact.html): its own file (by content digest; with TODAY and the rules this
+  decides its status, going-cold flag and due items), its resolved referrer and its problems; ids
+  and names along its referral chain; the id and front matter (by digest) of each person it
+  referred; its company and tag slugs; the answers its notes' wikilinks get (see
+  CachedNotes.state);
 - a company page: the company, and for each insider the chain of ids and names, role and badge;
 - a tag page: the tag, and each member's id, name, company and badge;
 - a week page: the report, its neighbours, each new contact's id, name, company and referrer,
@@ -68,6 +69,7 @@ class PageKeys:
         self.network, self.files, self.facts = network, files, SiteFacts(network)
         self.chains: dict[str, str] = {}  # contact id -> its chain of (id, name) from the root, as text
         self.faces: dict[str, str] = {}  # contact id -> its id, name, company and badge, as text
+        self.fronts: dict[str, str] = {}  # contact id -> its id and front matter digest, as text
         self.reports: dict[Any, Any] | None = None  # week -> its report, made when first needed
         self.top = global_key(network, templates)
         fronts = sorted((rel, front) for rel, (_, front) in files.items())
@@ -127,14 +129,23 @@ class PageKeys:
             )
         return text
 
+    def front(self, cid: str) -> str:
+        """Return a contact's id and the digest of its front matter, as text: all a list shows of it."""
+        text = self.fronts.get(cid)
+        if text is None:
+            path = self.network.contacts[cid].path
+            text = self.fronts[cid] = repr((cid, (self.files.get(path) or ("", ""))[1]))
+        return text
+
     def _contact(self, contact: Any) -> str:
-        facts, path = self.facts, contact.path
-        due = tuple(_due(i) for i in facts.due_by_contact.get(contact.id, []))
-        problems = tuple(self.network.problems_by_path.get(path, []))
+        """Return what a contact page depends on: its file (its status, badge and due items follow
+        from it and the global key), referrer, problems, slugs, chain and referrals' front matter."""
+        facts, network, path = self.facts, self.network, contact.path
+        problems = tuple(network.problems_by_path.get(path, ()))
         company = facts.company_slugs.get((contact.company or "").casefold())
         slugs = tuple(facts.tag_slugs.get(t.casefold()) for t in contact.tags)
-        own = (path, self.files.get(path), *self.badge(contact.id), due, problems, company, slugs)
-        referred = "".join(self.face(r) for r in self.network.forest.children[contact.id])
+        own = (path, self.files.get(path), network.forest.referrer[contact.id], problems, company, slugs)
+        referred = "".join(self.front(r) for r in network.forest.children[contact.id])
         return f"{own!r}|{self.chain(contact.id)}|{referred}"
 
     def _company(self, context: dict[str, Any]) -> str:
@@ -161,10 +172,6 @@ class PageKeys:
             if start <= e.date <= end
         ]
         return repr((report, context["previous"], context["next"], new, seen))
-
-
-def _due(item: Any) -> tuple[Any, ...]:
-    return (item.kind, item.due.isoformat(), item.overdue_days, item.warm)
 
 
 def _digest(value: object) -> str:
