@@ -6,6 +6,7 @@ import csv
 import io
 import re
 from datetime import date, timedelta
+from functools import cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -94,6 +95,7 @@ def _event(network: Network, item: DueItem, stamp: str) -> tuple[str, ...]:
     )
 
 
+@cache  # a calendar of ten thousand events has a few hundred dates
 def _ical_date(day: date) -> str:
     """Return a DATE value: YYYYMMDD."""
     return day.isoformat().replace("-", "")
@@ -101,7 +103,12 @@ def _ical_date(day: date) -> str:
 
 def _text(value: str) -> str:
     """Escape a TEXT value (RFC 5545 3.3.11): backslashes, semicolons, commas and line breaks."""
+    if _TEXT_SPECIAL.search(value) is None:  # most values: nothing to escape
+        return value
     return _breaks(value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,"))
+
+
+_TEXT_SPECIAL = re.compile(r"[\\;,\r\n]")
 
 
 def _breaks(value: str) -> str:
