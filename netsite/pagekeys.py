@@ -12,8 +12,8 @@ need not be rendered again. The keys follow what the default templates read:
   CachedNotes.state);
 - a company page: the company, and for each insider the chain of ids and names, role and badge;
 - a tag page: the tag, and each member's id, name, company and badge;
-- a week page: the report, its neighbours, each new contact's id, name, company and referrer,
-  and each interaction of the week with its contact's id and name;
+- a week page: the report, its neighbours, the front matter (by digest) of each contact added
+  or reached that week, and each new contact's referrer;
 - every other page (dashboard, lists, tree, due, problems, the calendar): the global key, every
   problem, and the front matter (everything but the notes) of every contact file.
 
@@ -158,20 +158,15 @@ class PageKeys:
         return repr(group) + "".join(self.face(m) for m in group.members)
 
     def _week(self, context: dict[str, Any]) -> str:
-        report, contacts = self.report(context["week"]), self.network.contacts
-        start, end = report.week.start, report.week.end
-        referrer = self.network.forest.referrer
-        new = [
-            (*self.person(c), contacts[c].company, c in report.referrals and self.person(referrer[c]))
+        """Return what a week page depends on: its report and neighbours, and the front matter of
+        each contact added or reached that week (their names and log entries are all it shows)."""
+        report, referrer = self.report(context["week"]), self.network.forest.referrer
+        new = "".join(
+            self.front(c) + repr(c in report.referrals and self.person(referrer[c]))
             for c in report.new_contacts
-        ]
-        seen = [
-            (c, contacts[c].name, e.date.isoformat(), e.kind, e.label, e.note)
-            for c in report.reached
-            for e in contacts[c].log
-            if start <= e.date <= end
-        ]
-        return repr((report, context["previous"], context["next"], new, seen))
+        )
+        seen = "".join(self.front(c) for c in report.reached)
+        return f"{(report, context['previous'], context['next'])!r}|{new}|{seen}"
 
 
 def _digest(value: object) -> str:
