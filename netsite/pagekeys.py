@@ -12,8 +12,8 @@ need not be rendered again. The keys follow what the default templates read:
   CachedNotes.state);
 - a company page: the company, and for each insider the chain of ids and names, role and badge;
 - a tag page: the tag, and each member's id, name, company and badge;
-- a week page: the report, its neighbours, the front matter (by digest) of each contact added
-  or reached that week, and each new contact's referrer;
+- a week page: the week, its neighbours, the network size, the front matter (by digest) of each
+  contact added or reached that week, and each new contact's referrer;
 - every other page (dashboard, lists, tree, due, problems, the calendar): the global key, every
   problem, and the front matter (everything but the notes) of every contact file.
 
@@ -158,15 +158,17 @@ class PageKeys:
         return repr(group) + "".join(self.face(m) for m in group.members)
 
     def _week(self, context: dict[str, Any]) -> str:
-        """Return what a week page depends on: its report and neighbours, and the front matter of
-        each contact added or reached that week (their names and log entries are all it shows)."""
+        """Return what a week page depends on: its week, neighbours and network size, and the front
+        matter of each contact added or reached that week, from which the rest of its report and
+        all the page shows of them follow (with the global key: TODAY and the goals)."""
         report, referrer = self.report(context["week"]), self.network.forest.referrer
+        referred = set(report.referrals)
         new = "".join(
-            self.front(c) + repr(c in report.referrals and self.person(referrer[c]))
-            for c in report.new_contacts
+            self.front(c) + repr(c in referred and self.person(referrer[c])) for c in report.new_contacts
         )
         seen = "".join(self.front(c) for c in report.reached)
-        return f"{(report, context['previous'], context['next'])!r}|{new}|{seen}"
+        week = (report.week, report.network_size, context["previous"], context["next"])
+        return f"{week!r}|{new}|{seen}"
 
 
 def _digest(value: object) -> str:
