@@ -1,7 +1,7 @@
 """The plain subset of Markdown that notes mostly use, rendered without Python-Markdown's parsers.
 
-Most notes are headings, paragraphs and tight `- ` or `1. ` lists of plain text with `**strong**`
-and `*emphasised*` words, `[text](url)` links and `[[wikilinks]]`. For such a note this module
+Most notes are headings, paragraphs and tight `- ` (or `* `, `+ `) or `1. ` lists of plain text with
+`**strong**` and `*emphasised*` words, `[text](url)` links and `[[wikilinks]]`. For such a note this module
 builds the element tree Python-Markdown would build (with notes.py's configuration: sane_lists,
 tables, wikilinks, safe links) and serializes it with Python-Markdown's own serializer, so the
 HTML is the same, byte for byte, in a fraction of the time. Any note outside the subset, or any
@@ -27,7 +27,7 @@ _REFUSED = re.compile(
 # A line that would start anything but a paragraph: code, heading, list, quote, rule, setext
 # underline, table row, or an asterisk that starts no `*emphasis*`.
 _NOT_TEXT = re.compile(r"^(?:[ #>+=|-]|\*(?!\*?\S)|\d+[.)])|^[|: -]+$")
-_BULLET = re.compile(r"- (\S.*)")
+_BULLET = re.compile(r"([-*+]) (\S.*)")
 _NUMBERED = re.compile(r"(\d+)\. (\S.*)")
 _HEADING = re.compile(r"(#{1,6})([^#]*)")
 _LINK = r"\[(?P<text>[^\[\]*_|\n]+)\]\((?P<url>[^\s()<>\"'\\]+)\)"
@@ -100,7 +100,7 @@ class MarkdownSubset:
         self.last_block = tag
 
     def _list(self, out: list[str], lines: list[str]) -> None:
-        """Add a tight list, one item per line, all bullets or all numbers."""
+        """Add a tight list, one item per line, all numbers or all bullets of one kind (`-`, `*`, `+`)."""
         numbered = _NUMBERED.match(lines[0])
         tag = "ol" if numbered else "ul"
         start = numbered.group(1) if numbered else "1"
@@ -109,6 +109,8 @@ class MarkdownSubset:
             m = (_NUMBERED if numbered else _BULLET).fullmatch(line)
             if m is None or _NOT_TEXT.match(m.group(m.lastindex or 1)):
                 raise Refused
+            if not numbered and line[0] != lines[0][0]:
+                raise Refused  # another bullet: Python-Markdown may or may not start another list
             out.append(f"<li>{self._inline(m.group(m.lastindex or 1))}</li>")
         out.append(f"</{tag}>")
         self.last_block = "list"
