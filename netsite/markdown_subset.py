@@ -1,12 +1,12 @@
 """The plain subset of Markdown that notes mostly use, rendered without Python-Markdown's parsers.
 
 Most notes are headings, paragraphs and tight `- ` (or `* `, `+ `) or `1. ` lists of plain text with
-`**strong**` and `*emphasised*` words, `[text](url)` links and `[[wikilinks]]`. For such a note this module
-builds the element tree Python-Markdown would build (with notes.py's configuration: sane_lists,
-tables, wikilinks, safe links) and serializes it with Python-Markdown's own serializer, so the
-HTML is the same, byte for byte, in a fraction of the time. Any note outside the subset, or any
-doubt, gives None and goes through Python-Markdown; tests/test_notes.py checks both paths against
-each other on generated notes.
+`**strong**` and `*emphasised*` words, `` `code` ``, `[text](url)` links and `[[wikilinks]]`. For
+such a note this module builds the element tree Python-Markdown would build (with notes.py's
+configuration: sane_lists, tables, wikilinks, safe links) and serializes it with Python-Markdown's
+own serializer, so the HTML is the same, byte for byte, in a fraction of the time. Any note
+outside the subset, or any doubt, gives None and goes through Python-Markdown; tests/test_notes.py
+checks both paths against each other on generated notes.
 
 Why this subset is safe: its inline constructs never overlap or nest, so Python-Markdown's inline
 patterns, which run one after another by priority, find exactly the tokens one left-to-right scan
@@ -18,11 +18,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-# Characters or sequences that could start a construct outside the subset: code, escapes, HTML,
-# tabs and other white space but space and newline, control characters, hard line breaks,
-# images, and entities.
+# Characters or sequences that could start a construct outside the subset: escapes, HTML, tabs
+# and other white space but space and newline, control characters, hard line breaks, images,
+# entities, and backticks in a row.
 _REFUSED = re.compile(
-    r"[`\\<\x00-\x09\x0b-\x1f\x7f]|[^\S \n]|  \n|  $|!\[|&(?:#[0-9]+|#x[0-9a-fA-F]+|[a-zA-Z0-9]+);"
+    r"[\\<\x00-\x09\x0b-\x1f\x7f]|[^\S \n]|  \n|  $|!\[|&(?:#[0-9]+|#x[0-9a-fA-F]+|[a-zA-Z0-9]+);|``"
 )
 # A line that would start anything but a paragraph: code, heading, list, quote, rule, setext
 # underline, table row, or an asterisk that starts no `*emphasis*`.
@@ -34,7 +34,8 @@ _LINK = r"\[(?P<text>[^\[\]*_|\n]+)\]\((?P<url>[^\s()<>\"'\\]+)\)"
 _STRONG = r"\*\*(?P<strong>[^\s*\[\]_|](?:[^*\[\]_|\n]*[^\s*\[\]_|])?)\*\*"
 _EM = r"\*(?P<em>[^\s*\[\]_|](?:[^*\[\]_|\n]*[^\s*\[\]_|])?)\*"
 _SAFE_SCHEMES = ("http://", "https://", "mailto:")
-_STRAY = frozenset("[]*_|")  # outside tokens: a table cell, a bracket, emphasis
+_CODE = re.compile(r"`([^`\n|]+)`")  # `code`, which Python-Markdown finds before anything else
+_STRAY = frozenset("[]*_|`")  # outside tokens: a table cell, a bracket, emphasis, code
 
 # A wikilink's (target, label) -> its tag, attributes and text.
 Wikilink = Callable[[str, str | None], tuple[str, dict[str, str], str]]
@@ -116,7 +117,19 @@ class MarkdownSubset:
         self.last_block = "list"
 
     def _inline(self, text: str) -> str:
-        """Return the HTML of a line or paragraph: text, strong and emphasised words, links, wikilinks."""
+        """Return the HTML of a line or paragraph: `code` first, as Python-Markdown finds it, then
+        the rest (a token around or across code is left stray, and refused)."""
+        if "`" not in text:
+            return self._tokens(text)
+        pieces, start = [], 0
+        for m in _CODE.finditer(text):
+            pieces += [self._tokens(text[start : m.start()]), _element("code", {}, m.group(1).strip())]
+            start = m.end()
+        pieces.append(self._tokens(text[start:]))
+        return "".join(pieces)
+
+    def _tokens(self, text: str) -> str:
+        """Return the HTML of text without code: text, strong and emphasised words, links, wikilinks."""
         pieces = []
         start = 0
         for m in self.tokens.finditer(text):
