@@ -179,12 +179,13 @@ def _assemble(
     def key(cid: str) -> tuple[str, str]:
         return (by_id[cid].name.casefold(), cid)
 
+    order = sorted(parent, key=key)  # one sort, and every list of children follows it
     kids: dict[str, list[str]] = {cid: [] for cid in by_id}
-    for cid, up in parent.items():
-        if up is not None:
+    for cid in order:
+        if (up := parent[cid]) is not None:
             kids[up].append(cid)
-    children = {cid: tuple(sorted(ks, key=key)) for cid, ks in kids.items()}
-    roots = tuple(sorted((cid for cid, up in parent.items() if up is None), key=key))
+    children = {cid: tuple(ks) for cid, ks in kids.items()}
+    roots = tuple(cid for cid in order if parent[cid] is None)
     degree: dict[str, int] = {}
     todo = [(r, 1) for r in roots]
     while todo:
