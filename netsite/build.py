@@ -3,7 +3,9 @@
 Caches are an implementation detail of load and render: a BuildCache (parses, notes, page keys)
 is passed in, kept on disk in `.netsite/` by `build()` and in memory by a `Builder`. Large journals
 are parsed and rendered by forked worker processes, which write pages straight into the staging
-folder. Every path gives the bytes `render()` gives, which uses no cache at all.
+folder. Before any of that, shortcuts.py may find that nothing changed, or only notes did (then
+it splices them into their pages). Every path gives the bytes `render()` gives, which uses no
+cache at all.
 """
 
 from __future__ import annotations
