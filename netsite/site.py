@@ -302,13 +302,22 @@ class SiteFacts:
     def tag_slugs(self) -> dict[str, str]:
         return {g.name.casefold(): g.slug for g in self.network.tags}
 
+    @cached_property
+    def _company_pages(self) -> dict[str, str]:
+        return {name: f"companies/{slug}.html" for name, slug in self.company_slugs.items() if slug}
+
+    @cached_property
+    def _tag_pages(self) -> dict[str, str]:
+        return {name: f"tags/{slug}.html" for name, slug in self.tag_slugs.items() if slug}
+
     def company_page(self, company: str | None) -> str | None:
         """Return the path of a company's page from the site root (groups are keyed by case fold)."""
-        return _group_page("companies", self.company_slugs, company)
+        return self._company_pages.get(company.casefold()) if company else None
 
     def tag_pages(self, tags: tuple[str, ...]) -> list[tuple[str, str | None]]:
         """Return each tag with the path of its page from the site root."""
-        return [(t, _group_page("tags", self.tag_slugs, t)) for t in tags]
+        pages = self._tag_pages
+        return [(t, pages.get(t.casefold())) for t in tags]
 
     @cached_property
     def due_by_contact(self) -> dict[str, list[DueItem]]:
@@ -391,11 +400,6 @@ def _contacts_list(facts: SiteFacts) -> dict[str, Any]:
         for c in network.by_name
     ]
     return {"people": network.by_name, "rows": rows}
-
-
-def _group_page(folder: str, slugs: dict[str, str], name: str | None) -> str | None:
-    slug = slugs.get(name.casefold()) if name else None
-    return f"{folder}/{slug}.html" if slug else None
 
 
 def wikilink_resolver(network: Network) -> Resolve:
