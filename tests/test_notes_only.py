@@ -259,3 +259,19 @@ def test_serve_splices_notes_in_memory_and_matches_render(journal: Path, models:
 def replace_notes(path: Path, text: str) -> None:
     head, fence, _ = path.read_text(encoding="utf-8").partition("\n---\n")
     path.write_text(f"{head}{fence}{text} [[Nobody Yet]]\n", encoding="utf-8")
+
+
+def test_a_contact_in_a_subfolder_is_spliced_too(journal: Path, models: list[date]) -> None:
+    nested = [p for p in sorted((journal / "contacts").rglob("*.md")) if p.parent != journal / "contacts"]
+    path = next(p for p in nested if p.read_text(encoding="utf-8").partition("\n---\n")[2].strip())
+    append(path, "\nNested notes.\n")
+    assert_same_as_uncached(journal, after="a notes edit in a subfolder")
+    assert models == [TODAY]
+
+
+def test_raw_html_in_notes_is_spliced_as_the_site_allows_it(journal: Path, models: list[date]) -> None:
+    replace(journal / "netsite.toml", "[site]\n", "[site]\nallow_html = true\n")
+    assert_same_as_uncached(journal, after="allow_html")
+    append(with_notes(journal), '\n<span class="x">kept</span> & <b>bold</b>\n')
+    assert_same_as_uncached(journal, after="raw HTML in notes")
+    assert models == [TODAY, TODAY, TODAY]  # the config change built a model; the notes edit did not
