@@ -33,9 +33,12 @@ _HEADING = re.compile(r"(#{1,6})([^#]*)")
 _LINK = r"\[(?P<text>[^\[\]*_|\n]+)\]\((?P<url>[^\s()<>\"'\\]+)\)"
 _STRONG = r"\*\*(?P<strong>[^\s*\[\]_|](?:[^*\[\]_|\n]*[^\s*\[\]_|])?)\*\*"
 _EM = r"\*(?P<em>[^\s*\[\]_|](?:[^*\[\]_|\n]*[^\s*\[\]_|])?)\*"
+# _emphasis_ as Python-Markdown's smart emphasis finds it: not inside a word, nothing else inside.
+_UNDERSCORED = r"(?<!\w)_(?P<uem>[^\s_*\[\]|`](?:[^_*\[\]|`\n]*[^\s_*\[\]|`])?)_(?!\w)"
 _SAFE_SCHEMES = ("http://", "https://", "mailto:")
 _CODE = re.compile(r"`([^`\n|]+)`")  # `code`, which Python-Markdown finds before anything else
-_STRAY = frozenset("[]*_|`")  # outside tokens: a table cell, a bracket, emphasis, code
+_STRAY = frozenset("[]*|`")  # outside tokens: a table cell, a bracket, emphasis, code
+_LONE_UNDERSCORE = re.compile(r"(?<!\w)_|_(?!\w)")  # one that is not inside a word (snake_case)
 
 # A wikilink's (target, label) -> its tag, attributes and text.
 Wikilink = Callable[[str, str | None], tuple[str, dict[str, str], str]]
@@ -53,7 +56,7 @@ class MarkdownSubset:
     """
 
     def __init__(self, wikilink_pattern: str, wikilink: Wikilink) -> None:
-        self.tokens = re.compile(f"(?P<wikilink>{wikilink_pattern})|{_LINK}|{_STRONG}|{_EM}")
+        self.tokens = re.compile(f"(?P<wikilink>{wikilink_pattern})|{_LINK}|{_STRONG}|{_EM}|{_UNDERSCORED}")
         self.target = self.tokens.groupindex["wikilink"] + 1  # the pattern's own first group
         self.wikilink = wikilink
 
@@ -145,7 +148,7 @@ class MarkdownSubset:
             if "[" in m.group(0)[2:] or text.startswith("(", m.end()):
                 raise Refused  # a link inside, or a link around: Python-Markdown finds it first
             tag, attributes, shown = self.wikilink(m.group(self.target), m.group(self.target + 1))
-            if _STRAY.intersection(shown):
+            if _STRAY.intersection(shown) or "_" in shown:
                 raise Refused  # a name or label Python-Markdown's emphasis would change
             return _element(tag, attributes, shown)
         for tag in ("strong", "em"):
@@ -153,6 +156,8 @@ class MarkdownSubset:
                 if text.startswith("*", m.end()):
                     raise Refused  # asterisks in a row: Python-Markdown pairs them otherwise
                 return _element(tag, {}, m.group(tag))
+        if m.group("uem") is not None:
+            return _element("em", {}, m.group("uem"))
         url = m.group("url")
         return _element("a", {"href": url} if is_safe_link(url) else {}, m.group("text"))
 
@@ -169,7 +174,7 @@ _AMP = re.compile(r"&(?!(?:\#[0-9]+|\#x[0-9a-f]+|[0-9a-z]+);)", re.IGNORECASE)
 
 def _text(text: str) -> str:
     """Escape text between tokens; refuse it if it still holds markup."""
-    if _STRAY.intersection(text):
+    if _STRAY.intersection(text) or ("_" in text and _LONE_UNDERSCORE.search(text)):
         raise Refused
     return _escape(text)
 
