@@ -1,12 +1,12 @@
 """The plain subset of Markdown that notes mostly use, rendered without Python-Markdown's parsers.
 
-Most notes are headings, paragraphs and tight `- ` (or `* `, `+ `) or `1. ` lists of plain text with
-`**strong**` and `*emphasised*` words, `` `code` ``, `[text](url)` links and `[[wikilinks]]`. For
-such a note this module builds the element tree Python-Markdown would build (with notes.py's
-configuration: sane_lists, tables, wikilinks, safe links) and serializes it with Python-Markdown's
-own serializer, so the HTML is the same, byte for byte, in a fraction of the time. Any note
-outside the subset, or any doubt, gives None and goes through Python-Markdown; tests/test_notes.py
-checks both paths against each other on generated notes.
+Most notes are headings, paragraphs and tight `- ` (or `* `, `+ `) or `1. ` lists of plain text
+with `**strong**` and `*emphasised*` or `_emphasised_` words, `` `code` ``, `[text](url)` links
+and `[[wikilinks]]`. For such a note this module builds the element tree Python-Markdown would
+build (with notes.py's configuration: sane_lists, tables, wikilinks, safe links) and serializes it
+with Python-Markdown's own serializer, so the HTML is the same, byte for byte, in a fraction of
+the time. Any note outside the subset, or any doubt, gives None and goes through Python-Markdown;
+tests/test_notes.py checks both paths against each other on generated notes.
 
 Why this subset is safe: its inline constructs never overlap or nest, so Python-Markdown's inline
 patterns, which run one after another by priority, find exactly the tokens one left-to-right scan
