@@ -159,7 +159,7 @@ def build(
         with settled_heap():
             return _build(root, today, strict, BuildCache(version), jobs or cpu_count())
     inputs = take_inputs(root, today, strict, version)
-    last = caching.load_stamp(root)
+    last = caching.load_stamp(root, version)
     quick = unchanged(root, inputs, last) or notes_only(root, inputs, last)
     if quick is not None:
         return quick

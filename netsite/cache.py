@@ -389,13 +389,13 @@ class Stamp:
     paths: tuple[str, ...]
 
 
-def load_stamp(root: Path) -> Stamp | None:
-    """Read the stamp of the last build, if any."""
+def load_stamp(root: Path, version: str) -> Stamp | None:
+    """Read the stamp the last build of this code left, if any (one from other code has other fields)."""
     try:
         stamp = _load(root / CACHE_DIR / STAMP_FILE)
-    except Exception:  # an unreadable stamp only means the build runs
+        return stamp if isinstance(stamp, Stamp) and stamp.context[0] == version else None
+    except Exception:  # an unreadable or foreign stamp only means the build runs
         return None
-    return stamp if isinstance(stamp, Stamp) else None
 
 
 def save_stamp(root: Path, stamp: Stamp | None) -> None:

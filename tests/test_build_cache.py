@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 import shutil
 import signal
 import sys
@@ -198,6 +199,18 @@ def test_a_cache_from_other_code_is_ignored(journal: Path, monkeypatch: pytest.M
     caching.save_cache(journal, poisoned)
     edit_note(journal)
     assert_same_as_uncached(journal)
+
+
+def test_a_stamp_left_by_other_code_is_ignored(journal: Path) -> None:
+    """A stamp of an older netsite, even one with other fields, only means the build runs."""
+    assert_same_as_uncached(journal)
+    older = object.__new__(caching.Stamp)
+    older.__dict__.update(key="older code", problems=(), contacts=1, paths=())
+    stamp_file = journal / caching.CACHE_DIR / caching.STAMP_FILE
+    stamp_file.write_bytes(pickle.dumps(older))
+    assert caching.load_stamp(journal, building._code_version()) is None
+    edit_note(journal)
+    assert_same_as_uncached(journal, after="an older stamp")
 
 
 def test_workers_render_what_one_process_renders(journal: Path, monkeypatch: pytest.MonkeyPatch) -> None:
