@@ -90,19 +90,14 @@ class Builder:
         if self.last is None:
             return None
         before, was, last = self.last
-        if (before.context, before.stats.keys(), before.others, was) != (
-            inputs.context,
-            inputs.stats.keys(),
-            inputs.others,
-            defaults,
-        ):
+        if not inputs.same_files(before) or was != defaults:
             return None
 
         def page(path: str, _: str) -> bytes | None:
             return last.files.get(path)  # the splice checks its digest
 
         every_shard = set(range(caching.SHARDS))  # every parse is in memory
-        pages = splice_notes(self.root, inputs, before.stats, before.unsettled, self.cache, page, every_shard)
+        pages = splice_notes(self.root, inputs, before, self.cache, page, every_shard)
         if pages is None:
             return None
         for path, data in pages.items():

@@ -28,13 +28,16 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .digests import digest
 from .journal import ParseResult, contact_id, parse_bytes, read_bytes
 from .output import PageStore
 from .problems import Problem
+
+if TYPE_CHECKING:
+    from .shortcuts import Inputs
 
 CACHE_DIR = ".netsite"
 CACHE_FILE = "build-cache.pickle"
@@ -379,10 +382,7 @@ def _load(path: Path) -> object:
 class Stamp:
     """What the last successful build saw and said: enough to repeat it without doing it again."""
 
-    context: tuple[str, str, bool]  # code version, TODAY, --strict
-    inputs: dict[str, StatKey]  # the stat of every input file
-    unsettled: frozenset[str]  # inputs changed too recently for their stat to vouch for their bytes
-    others: dict[str, str]  # the digest of each input that is not a contact file
+    seen: Inputs  # what the build saw of its input files
     output: StatKey  # the stat of the manifest the build wrote
     problems: tuple[Any, ...]
     contacts: int
@@ -393,7 +393,7 @@ def load_stamp(root: Path, version: str) -> Stamp | None:
     """Read the stamp the last build of this code left, if any (one from other code has other fields)."""
     try:
         stamp = _load(root / CACHE_DIR / STAMP_FILE)
-        return stamp if isinstance(stamp, Stamp) and stamp.context[0] == version else None
+        return stamp if isinstance(stamp, Stamp) and stamp.seen.context[0] == version else None
     except Exception:  # an unreadable or foreign stamp only means the build runs
         return None
 

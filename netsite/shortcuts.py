@@ -46,10 +46,24 @@ class Inputs:
     """What a build saw of its input files before reading any of them."""
 
     context: tuple[str, str, bool]  # code version, TODAY, --strict
-    names: list[str]  # the contact files, below contacts/
     stats: dict[str, StatKey]  # each input file's stat, by relative path
     unsettled: frozenset[str]  # inputs changed too recently for their stat to vouch for their bytes
     others: dict[str, str]  # the digest of each input but the contact files (whose digests the cache has)
+
+    @property
+    def names(self) -> list[str]:
+        """List the contact files, below contacts/, as contact_names lists them."""
+        prefix = len(CONTACTS_DIR) + 1
+        return [rel[prefix:] for rel in self.stats if rel not in self.others]
+
+    def same_files(self, other: Inputs) -> bool:
+        """Tell whether other was taken for the same code, TODAY and flags, of the same files, with
+        the same config and templates."""
+        return (self.context, self.stats.keys(), self.others) == (
+            other.context,
+            other.stats.keys(),
+            other.others,
+        )
 
 
 def take_inputs(root: Path, today: date, strict: bool, version: str) -> Inputs:
@@ -68,7 +82,7 @@ def take_inputs(root: Path, today: date, strict: bool, version: str) -> Inputs:
             stats[rel] = _UNREADABLE
     unsettled = frozenset(rel for rel, key in stats.items() if not caching.settled(key, now))
     others = {rel: _digest_of(root, rel) for rel in list(stats)[len(names) :]}
-    return Inputs((version, today.isoformat(), strict), names, stats, unsettled, others)
+    return Inputs((version, today.isoformat(), strict), stats, unsettled, others)
 
 
 def _digest_of(root: Path, rel: str) -> str:
@@ -95,29 +109,22 @@ def stamp(root: Path, inputs: Inputs, result: BuildResult) -> Stamp | None:
         output = caching.stat_key(os.stat(root / OUTPUT_DIR / MANIFEST))
     except OSError:
         return None
-    return Stamp(
-        inputs.context,
-        inputs.stats,
-        inputs.unsettled,
-        inputs.others,
-        output,
-        tuple(result.problems),
-        result.contacts,
-        tuple(result.files),
-    )
+    return Stamp(inputs, output, tuple(result.problems), result.contacts, tuple(result.files))
 
 
 def unchanged(root: Path, inputs: Inputs, last: Stamp | None) -> BuildResult | None:
     """Return the last build's result when its inputs and output are as that build left them."""
-    if last is None or last.unsettled or last.inputs != inputs.stats or not _comparable(root, inputs, last):
+    if last is None or last.seen.unsettled or last.seen.stats != inputs.stats:
+        return None
+    if not _comparable(root, inputs, last):
         return None
     return _result(root, last, WriteStats(0, len(last.paths), 0))
 
 
 def _comparable(root: Path, inputs: Inputs, last: Stamp) -> bool:
-    """Tell whether the last build had the same code, TODAY, flags and input files, and its output
-    is untouched."""
-    if last.context != inputs.context or last.inputs.keys() != inputs.stats.keys():
+    """Tell whether the last build had the same code, TODAY, flags, input files, config and
+    templates, and its output is untouched."""
+    if not inputs.same_files(last.seen):
         return False
     out = root / OUTPUT_DIR
     try:
@@ -155,13 +162,13 @@ class _Edit:
 def notes_only(root: Path, inputs: Inputs, last: Stamp | None) -> BuildResult | None:
     """Splice new notes into their pages in output/ when the files that changed since the last build
     changed in their notes alone; None when anything else may have changed (the full build is needed)."""
-    if last is None or not _comparable(root, inputs, last) or inputs.others != last.others:
+    if last is None or not _comparable(root, inputs, last):
         return None
     with no_collection():
         cache = caching.load_cache(root, inputs.context[0], whole=False)
     out = root / OUTPUT_DIR
     manifest = read_manifest(out)
-    pages = splice_notes(root, inputs, last.inputs, last.unsettled, cache, partial(_page_in, out, manifest))
+    pages = splice_notes(root, inputs, last.seen, cache, partial(_page_in, out, manifest))
     stats = WriteStats(0, len(last.paths), 0) if pages == {} else _swap_in(root, manifest, pages)
     if stats is None:
         return None
@@ -174,8 +181,7 @@ def notes_only(root: Path, inputs: Inputs, last: Stamp | None) -> BuildResult | 
 def splice_notes(
     root: Path,
     inputs: Inputs,
-    before: Mapping[str, StatKey],
-    unsettled: frozenset[str],
+    before: Inputs,
     cache: BuildCache,
     page: Callable[[str, str], bytes | None],
     shards: set[int] | None = None,
@@ -183,15 +189,15 @@ def splice_notes(
     """Return the pages whose contacts' notes alone changed, with the new notes in place; None when
     anything else may have changed.
 
-    before and unsettled are what the last build saw of the same input files (the config and
-    templates are the caller's to compare); page(path, digest) returns a page of the last build's
-    site if it has that digest. shards are the parse shards the cache holds already (by default, none:
-    each is loaded as needed). The cache learns the files' new stats, parses and notes spans.
+    before is what the last build saw of the same files (inputs.same_files(before) is the caller's
+    to check); page(path, digest) returns a page of the last build's site if it has that digest.
+    shards are the parse shards the cache holds already (by default, none: each is loaded as
+    needed). The cache learns the files' new stats, parses and notes spans.
     """
     suspects = [
         rel
         for rel, key in inputs.stats.items()
-        if (key != before[rel] or rel in unsettled) and rel not in inputs.others
+        if (key != before.stats[rel] or rel in before.unsettled) and rel not in inputs.others
     ]
     edits = _notes_edits(root, inputs, cache, suspects, set() if shards is None else set(shards))
     return None if edits is None else _spliced(cache, edits, page)
