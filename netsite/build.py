@@ -51,7 +51,8 @@ class Builder:
     def __init__(self, root: Path, jobs: int | None = None) -> None:
         self.root = root
         self.jobs = jobs or cpu_count()
-        self.cache, self.held = _warm_start(root)  # held: page path -> keys and bytes of the last render
+        self.version = _code_version()
+        self.cache, self.held = _warm_start(root, self.version)  # held: page path -> keys, bytes
         # A long-lived process may have threads, and a forked helper must not import (see workers.py):
         # load now what rendering a note may load later.
         from .notes_markdown import load_extensions
@@ -59,7 +60,6 @@ class Builder:
 
         load_extensions()
         self.compiled = MemoryBytecode()  # templates compiled once, not on every rebuild
-        self.version = _code_version()
         # The last good render in memory, with its inputs and the digest of the default templates.
         self.last: tuple[Inputs, str, BuildResult] | None = None
 
@@ -105,10 +105,11 @@ class Builder:
         return BuildResult(list(last.problems), {**last.files, **pages}, None, contacts=last.contacts)
 
 
-def _warm_start(root: Path) -> tuple[BuildCache, dict[str, tuple[str, str, bytes]]]:
-    """Start from what the last `netsite build` left: its cache, and the pages it wrote (if intact)."""
+def _warm_start(root: Path, version: str) -> tuple[BuildCache, dict[str, tuple[str, str, bytes]]]:
+    """Start from what the last `netsite build` of this code left: its cache, and the pages it wrote
+    (if intact)."""
     with no_collection():
-        store = caching.load_cache(root, _code_version())
+        store = caching.load_cache(root, version)
     try:
         old = read_manifest(root / OUTPUT_DIR)
     except OutputError:

@@ -354,7 +354,7 @@ def save_cache(root: Path, cache: BuildCache) -> None:
     for number in sorted(cache.dirty):
         _save_shard(folder, number, cache.version, parts[number])
     if cache.notes_held:
-        _save(folder / NOTES_FILE, (cache.version, cache.notes))
+        _save_versioned(folder / NOTES_FILE, cache.version, cache.notes)
     held = cache.parses, cache.notes, cache.folder
     cache.parses, cache.notes, cache.folder = {}, {}, None
     try:
@@ -369,8 +369,13 @@ def _shard_file(number: int) -> str:
 
 
 def _save_shard(folder: Path, number: int, version: str, parses: dict[tuple[str, str], ParseResult]) -> None:
-    """Write one shard of parses, marked with the code version that made them (load_cache checks it)."""
-    _save(folder / _shard_file(number), (version, parses))
+    """Write one shard of parses."""
+    _save_versioned(folder / _shard_file(number), version, parses)
+
+
+def _save_versioned(target: Path, version: str, value: dict) -> None:
+    """Write a part of the cache marked with the code version that made it (_versioned checks it)."""
+    _save(target, (version, value))
 
 
 def _load(path: Path) -> object:
