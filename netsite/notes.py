@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable, MutableMapping
 from functools import partial
@@ -14,7 +13,6 @@ from .forest import Named, Resolver
 from .markdown_subset import MarkdownSubset
 
 WIKILINK = r"\[\[\s*([^\]|\n]+?)\s*(?:\|\s*([^\]\n]*?)\s*)?\]\]"
-_WIKILINK_RE = re.compile(WIKILINK)
 
 
 Resolve = Callable[[str], tuple[str, str] | None]  # a wikilink's target -> (contact id, name), or None
@@ -78,14 +76,6 @@ class NotesRenderer:
 
             self.full = Converters(self.resolve, self.allow_html)
         return self.full.render(text)
-
-
-def wikilink_targets(text: str) -> list[tuple[int, str]]:
-    """Return (line offset, target) for every [[wikilink]] in text."""
-    found = []
-    for number, line in enumerate(text.splitlines()):
-        found.extend((number, m.group(1)) for m in _WIKILINK_RE.finditer(line))
-    return found
 
 
 Resolved = tuple[str, str] | None
