@@ -285,12 +285,12 @@ class _Plan:
         return (coarse, fine) if fine is not None and fine == known[1] else None  # type: ignore[return-value]
 
     def notes_span(
-        self, page: Any, data: bytes, sum_: str, shown: dict[str, Any]
+        self, page: Any, data: bytes, sum_: str | None, shown: dict[str, Any]
     ) -> tuple[str, NotesSpan] | None:
         """Return where a contact page shows its notes, for a later build to replace them in place.
 
-        shown is what the page's template was given. Only where the default templates are in use,
-        and only when the notes HTML is found once.
+        sum_ is the page's digest (None: digest it here if need be), shown what its template was
+        given. Only where the default templates are in use, and only when the notes HTML is found once.
         """
         contact = page.context.get("contact") if self.keys is not None else None
         if page.template != "contact.html" or contact is None or not contact.notes.strip():
@@ -299,7 +299,7 @@ class _Plan:
         start = data.find(html)
         if not html or start < 0 or data.find(html, start + 1) >= 0:
             return None
-        return contact.path, (page.path, sum_, start, start + len(html))
+        return contact.path, (page.path, sum_ or digest(data), start, start + len(html))
 
     def candidates(self, known: Callable[[str], tuple[str, str, Any] | None]) -> list[int]:
         """List the pages whose coarse key changed (or is unknown): only those may need rendering."""
@@ -533,7 +533,7 @@ def _render_all(
                 rows.append((i, *keys, None, None))
             else:
                 data, shown = plan.site.render_shown(pages[i])
-                span = plan.notes_span(pages[i], data, digest(data), shown)
+                span = plan.notes_span(pages[i], data, None, shown)
                 rows.append((i, plan.coarse(i), plan.fine(i), data, span))
         return rows, plan.notes.take_added()
 
