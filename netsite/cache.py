@@ -138,6 +138,8 @@ class BuildCache:
     dirty: set[int] = field(default_factory=lambda: set(range(SHARDS)))  # parse shards to save
     folder: Path | None = field(default=None, compare=False)  # where a first build's workers save shards
     notes_held: bool = field(default=True, compare=False)  # False: notes were not loaded, nor to be saved
+    # The notes as the notes file holds them (None: unknown), so that unchanged notes are not saved again.
+    notes_saved: dict[tuple[str, bool], Any] | None = field(default=None, compare=False, repr=False)
 
     def parse_files(
         self,
@@ -321,6 +323,7 @@ def load_cache(root: Path, version: str, whole: bool = True) -> BuildCache:
         for number in range(SHARDS) if whole else ():
             cache.parses.update(_versioned(folder / _shard_file(number), version))
         cache.notes = _versioned(folder / NOTES_FILE, version) if whole else {}
+        cache.notes_saved = dict(cache.notes) if whole else None
     except Exception:  # a cache is only ever a shortcut: anything wrong with it means no cache
         return BuildCache(version)
     cache.dirty = set()
@@ -353,14 +356,15 @@ def save_cache(root: Path, cache: BuildCache) -> None:
             parts[shard(key[0])][key] = result
     for number in sorted(cache.dirty):
         _save_shard(folder, number, cache.version, parts[number])
-    if cache.notes_held:
+    if cache.notes_held and cache.notes != cache.notes_saved:  # 5 MB at 10,000 contacts: not for nothing
         _save_versioned(folder / NOTES_FILE, cache.version, cache.notes)
-    held = cache.parses, cache.notes, cache.folder
-    cache.parses, cache.notes, cache.folder = {}, {}, None
+        cache.notes_saved = dict(cache.notes)
+    held = cache.parses, cache.notes, cache.folder, cache.notes_saved
+    cache.parses, cache.notes, cache.folder, cache.notes_saved = {}, {}, None, None
     try:
         _save(folder / CACHE_FILE, cache)
     finally:
-        cache.parses, cache.notes, cache.folder = held
+        cache.parses, cache.notes, cache.folder, cache.notes_saved = held
     cache.dirty = set()
 
 

@@ -39,6 +39,7 @@ _SAFE_SCHEMES = ("http://", "https://", "mailto:")
 _CODE = re.compile(r"`([^`\n|]+)`")  # `code`, which Python-Markdown finds before anything else
 _STRAY = frozenset("[]*|`")  # outside tokens: a table cell, a bracket, emphasis, code
 _LONE_UNDERSCORE = re.compile(r"(?<!\w)_|_(?!\w)")  # one that is not inside a word (snake_case)
+_MARKUP = re.compile(r"[\[\]*_|`&<>]")  # text without any of these is its own HTML
 
 # A wikilink's (target, label) -> its tag, attributes and text.
 Wikilink = Callable[[str, str | None], tuple[str, dict[str, str], str]]
@@ -133,6 +134,8 @@ class MarkdownSubset:
 
     def _tokens(self, text: str) -> str:
         """Return the HTML of text without code: text, strong and emphasised words, links, wikilinks."""
+        if _MARKUP.search(text) is None:
+            return text
         pieces = []
         start = 0
         for m in self.tokens.finditer(text):

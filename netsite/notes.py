@@ -86,18 +86,33 @@ class CachedNotes:
     """Notes rendered once and reused while a note's text and the answers to its wikilinks stay the same.
 
     The memo maps (digest of the text, allow_html) to the HTML and every (target, answer) the
-    wikilinks asked for while rendering; a hit is checked by asking again.
+    wikilinks asked for while rendering; a hit is checked by asking again. One CachedNotes serves
+    one model, whose answers do not change: each target is resolved once, each text digested once.
     """
 
     def __init__(self, resolve: Callable[[str], Resolved], allow_html: bool, memo: NotesMemo) -> None:
-        self.resolve, self.allow_html, self.memo = resolve, allow_html, memo
+        self.allow_html, self.memo = allow_html, memo
+        self.answers: dict[str, Resolved] = {}
+        self.keys: dict[str, tuple[str, bool]] = {}
+        self.ask = resolve
         self.calls: list[tuple[str, Resolved]] = []
         self.added: dict[tuple[str, bool], tuple[str, tuple[tuple[str, Resolved], ...]]] = {}
         self.renderer = NotesRenderer(self._recorded, allow_html)
 
+    def resolve(self, target: str) -> Resolved:
+        """Return what a wikilink's target resolves to (asked once per target)."""
+        try:
+            return self.answers[target]
+        except KeyError:
+            found = self.answers[target] = self.ask(target)
+            return found
+
     def key(self, text: str) -> tuple[str, bool]:
         """Return the memo key of a note."""
-        return _digest(text), self.allow_html
+        key = self.keys.get(text)
+        if key is None:
+            key = self.keys[text] = (_digest(text), self.allow_html)
+        return key
 
     def render(self, text: str) -> str:
         """Return the HTML of one note, from the memo when still valid."""

@@ -23,6 +23,7 @@ from netsite import build as building
 from netsite import cache as caching
 from netsite import site, workers
 from netsite.build import Builder, build, render
+from netsite.digests import digest
 from netsite.output import MANIFEST
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
@@ -458,3 +459,19 @@ def test_a_page_edited_in_place_is_not_restored_from_the_store(
 def test_an_uncached_build_makes_no_page_store(journal: Path) -> None:
     assert build(journal, TODAY, cache=False).ok
     assert not (journal / caching.CACHE_DIR / caching.PAGES_DIR).exists()
+
+
+def test_the_notes_file_is_written_again_only_when_the_notes_changed(journal: Path) -> None:
+    notes_file = journal / caching.CACHE_DIR / caching.NOTES_FILE
+    assert build(journal, TODAY).ok
+    first = notes_file.stat()
+    log_call(journal)  # the front matter only: every note is rendered as before
+    assert_same_as_uncached(journal, after="a logged call")
+    assert notes_file.stat().st_ino == first.st_ino  # not replaced
+    log_call(journal)
+    edit_note(journal)  # with the front matter, so a full build (not the notes shortcut) renders it
+    assert_same_as_uncached(journal, after="a logged call and a note")
+    assert notes_file.stat().st_ino != first.st_ino
+    saved = caching.load_cache(journal, building._code_version())
+    text = next(c for c in render(journal, TODAY).network.contacts.values() if "Nobody Yet" in c.notes).notes
+    assert (digest(text.encode()), False) in saved.notes
