@@ -18,18 +18,28 @@ def escape(value: Any) -> Markup:
     """
     kind = type(value)
     if kind is str:
-        if "&" in value or "<" in value or ">" in value or "'" in value or '"' in value:
-            value = (
-                value.replace("&", "&amp;")
-                .replace(">", "&gt;")
-                .replace("<", "&lt;")
-                .replace("'", "&#39;")
-                .replace('"', "&#34;")
-            )
-        return _new_str(Markup, value)
+        return _new_str(Markup, escape_text(value))
     if kind is Markup:
         return value
     return markupsafe.escape(value)
+
+
+def escape_text(value: Any) -> str:
+    """Return what escape() gives as a plain str, for HTML joined from strings (fragments).
+
+    A Markup in an f-string is copied into a plain str anyway; making none saves both steps.
+    """
+    if type(value) is not str:
+        return str(escape(value))
+    if "&" in value or "<" in value or ">" in value or "'" in value or '"' in value:
+        return (
+            value.replace("&", "&amp;")
+            .replace(">", "&gt;")
+            .replace("<", "&lt;")
+            .replace("'", "&#39;")
+            .replace('"', "&#34;")
+        )
+    return value
 
 
 _new_str = str.__new__

@@ -19,7 +19,7 @@ from markupsafe import Markup
 
 from .contact import LOG_CLASSES, Contact, LogEntry
 from .due import DueItem
-from .escaping import escape
+from .escaping import escape_text as esc
 from .model import Network
 from .notes import contact_href
 from .problems import has_errors
@@ -91,10 +91,10 @@ _ME = '<span class="muted">me</span>'
 
 
 def _timeline_item(entry: LogEntry) -> str:
-    note = f" {escape(entry.note)}" if entry.note else ""
+    note = f" {esc(entry.note)}" if entry.note else ""
     return (
-        f'<li class="kind-{escape(entry.kind)}"><time datetime="{entry.date.isoformat()}">'
-        f"{escape(format_day(entry.date, 'long'))}</time>\n{_log_badge(entry)}{note}</li>\n"
+        f'<li class="kind-{esc(entry.kind)}"><time datetime="{entry.date.isoformat()}">'
+        f"{esc(format_day(entry.date, 'long'))}</time>\n{_log_badge(entry)}{note}</li>\n"
     )
 
 
@@ -104,7 +104,7 @@ def _log_badge(entry: LogEntry) -> str:
 
 @cache  # a few kinds, tens of thousands of entries
 def _badge(kind: str, label: str) -> str:
-    return f'<span class="badge log-{escape(LOG_CLASSES[kind])}">{escape(label)}</span>'
+    return f'<span class="badge log-{esc(LOG_CLASSES[kind])}">{esc(label)}</span>'
 
 
 class Fragments:
@@ -130,18 +130,18 @@ class Fragments:
         """Return a link to the contact's page, named."""
         html = self._people.get(contact.id)
         if html is None:
-            href = escape(self.root + contact_url(contact.id))
-            html = self._people[contact.id] = Markup(f'<a href="{href}">{escape(contact.name)}</a>')
+            href = esc(self.root + contact_url(contact.id))
+            html = self._people[contact.id] = Markup(f'<a href="{href}">{esc(contact.name)}</a>')
         return html
 
     def status_badge(self, contact_id: str) -> Markup:
         """Return the contact's status badge, and a 'going cold' one when it applies."""
         html = self._badges.get(contact_id)
         if html is None:
-            status = escape(self.network.status[contact_id])
+            status = esc(self.network.status[contact_id])
             text = f'<span class="badge status-{status}">{status}</span>'
             if self.network.is_stale(contact_id):
-                text += _STALE.format(escape(self.network.config.rules.stale_days))
+                text += _STALE.format(esc(self.network.config.rules.stale_days))
             html = self._badges[contact_id] = Markup(text)
         return html
 
@@ -159,7 +159,7 @@ class Fragments:
         if target == "problems.html" and problems:
             level = "bad" if has_errors(problems) else "warn"
             count = f' <span class="count {level}">{len(problems)}</span>'
-        return f'    <a href="{escape(self.url(target))}"{current}>{escape(label)}{count}</a>'
+        return f'    <a href="{esc(self.url(target))}"{current}>{esc(label)}{count}</a>'
 
     def chain_path(self, chain: Sequence[Contact]) -> Markup:
         """Return `me → A → B`, each a link."""
@@ -184,7 +184,7 @@ class Fragments:
 
     def _insider_path(self, chain: Sequence[Contact]) -> str:
         insider = chain[-1]
-        role = f' <span class="muted">({escape(insider.role)})</span>' if insider.role else ""
+        role = f' <span class="muted">({esc(insider.role)})</span>' if insider.role else ""
         return f"<li>{self.chain_path(chain)}{role} {self.status_badge(insider.id)}</li>\n"
 
     def _link(self, target: str, text: str, attributes: str) -> str:
@@ -192,9 +192,7 @@ class Fragments:
         key = (target, text, attributes)
         html = self._links_made.get(key)
         if html is None:
-            html = self._links_made[key] = (
-                f'<a{attributes} href="{escape(self.root + target)}">{escape(text)}</a>'
-            )
+            html = self._links_made[key] = f'<a{attributes} href="{esc(self.root + target)}">{esc(text)}</a>'
         return html
 
     def contact_rows(self, rows: Sequence[ContactRow]) -> Markup:
@@ -205,15 +203,15 @@ class Fragments:
         c = row.contact
         company = self._link(row.company_page, c.company or "", "") if row.company_page else ""
         referrer = self.person(row.referrer) if row.referrer else _ME
-        last = (escape(row.last.isoformat()), escape(format_day(row.last))) if row.last else ("", "–")
+        last = (esc(row.last.isoformat()), esc(format_day(row.last))) if row.last else ("", "–")
         tags = "".join(self._link(page or "", tag, ' class="tag"') + " " for tag, page in row.tags)
-        status = escape(row.status)
+        status = esc(row.status)
         return (
-            f'<tr data-status="{status}" data-company="{escape(row.company_key)}"\n'
-            f'    data-tags="{escape(row.tags_key)}" data-degree="{row.degree}">\n'
+            f'<tr data-status="{status}" data-company="{esc(row.company_key)}"\n'
+            f'    data-tags="{esc(row.tags_key)}" data-degree="{row.degree}">\n'
             f"<td>{self.person(c)}{_PROBLEM_FLAG if row.has_problems else ''}</td>\n"
             f"<td>{company}</td>\n"
-            f"<td>{escape(c.role or '')}</td>\n"
+            f"<td>{esc(c.role or '')}</td>\n"
             f'<td data-value="{status}">{self.status_badge(c.id)}</td>\n'
             f"<td>{row.degree}</td>\n"
             f"<td>{referrer}</td>\n"
@@ -237,12 +235,12 @@ class Fragments:
         who = ""
         if show_contact:
             contact = self.network.contacts[item.contact]
-            who = f"<td>{self.person(contact)}</td><td>{escape(contact.company or '')}</td>"
+            who = f"<td>{self.person(contact)}</td><td>{esc(contact.company or '')}</td>"
         return (
-            f'<tr class="due-{escape(item.kind)}{late}">\n'
-            f'<td><time datetime="{item.due.isoformat()}">{escape(format_day(item.due))}</time></td>\n'
+            f'<tr class="due-{esc(item.kind)}{late}">\n'
+            f'<td><time datetime="{item.due.isoformat()}">{esc(format_day(item.due))}</time></td>\n'
             f"<td>{due_when(item)}</td>\n"
-            f"<td>{escape(due_label(item))}</td>\n"
+            f"<td>{esc(due_label(item))}</td>\n"
             f"{who}</tr>\n"
         )
 
@@ -255,10 +253,10 @@ class Fragments:
         return Markup("".join(self._interaction(entry, contact) for entry, contact in rows))
 
     def _interaction(self, entry: LogEntry, contact: Contact) -> str:
-        note = f" — {escape(entry.note)}" if entry.note else ""
+        note = f" — {esc(entry.note)}" if entry.note else ""
         return (
-            f'<li class="kind-{escape(entry.kind)}"><time datetime="{entry.date.isoformat()}">'
-            f"{escape(format_day(entry.date))}</time> {_log_badge(entry)} {self.person(contact)}{note}</li>"
+            f'<li class="kind-{esc(entry.kind)}"><time datetime="{entry.date.isoformat()}">'
+            f"{esc(format_day(entry.date))}</time> {_log_badge(entry)} {self.person(contact)}{note}</li>"
         )
 
     def tree_items(self, order: Iterable[tuple[Contact, int, int]]) -> Markup:
@@ -272,11 +270,11 @@ class Fragments:
         return Markup("".join(parts))
 
     def _tree_node(self, contact: Contact, degree: int, size: int) -> str:
-        status = escape(self.network.status[contact.id])
-        company = f' <span class="muted">· {escape(contact.company)}</span>' if contact.company else ""
+        status = esc(self.network.status[contact.id])
+        company = f' <span class="muted">· {esc(contact.company)}</span>' if contact.company else ""
         count = ""
         if size:
-            below = f"people in this branch below {escape(contact.name)}"
+            below = f"people in this branch below {esc(contact.name)}"
             count = f' <span class="count" title="{below}">+{size}</span>'
         return (
             f'<li class="degree-{degree} node-{status}">{self.person(contact)}{company}'

@@ -15,12 +15,13 @@ import jinja2
 from markupsafe import Markup
 
 from .contact import LOG_CLASSES, Contact, is_web_url
+from .contact_page import TEMPLATES, ContactPages, templates_digest
 from .due import DueItem
 from .escaping import escape
 from .exporting import due_calendar
 from .fragments import SECTIONS, ContactRow, Fragments, contact_url
 from .groups import Group
-from .layout import template_dirs
+from .layout import default_templates, template_dirs
 from .model import Network
 from .notes import NotesRenderer, Resolve, contact_resolver
 from .problems import count_errors
@@ -163,6 +164,8 @@ class SiteRenderer:
         self.assets = assets(self.dirs)
         self.bytecode = _bytecode(compiled)
         self.envs: dict[str, jinja2.Environment] = {}
+        self.contact_pages: dict[str, ContactPages] = {}  # by root, while contact.html is the default's
+        self.fast = self.dirs == [default_templates()] and templates_digest(self.dirs[0]) == TEMPLATES
 
     def render(self, page: Page) -> bytes:
         """Return the bytes of one page."""
@@ -172,24 +175,41 @@ class SiteRenderer:
         """Return the bytes of one page, and the values its template was given."""
         if page.make is not None:
             return page.make(), {}
-        return _render_page(self.env("../" * page.path.count("/")), page)
+        root = "../" * page.path.count("/")
+        env = self.env(root)
+        if page.template == "contact.html" and self.fast:
+            try:
+                context = _context(page)
+                return self.contact_pages[root].render(page.path, context).encode("utf-8"), context
+            except Exception:  # Jinja fails the same way, and says where in the template
+                pass
+        return _render_page(env, page)
 
     def env(self, root: str) -> jinja2.Environment:
         """Return the environment of pages whose links to the site root start with root."""
         env = self.envs.get(root)
         if env is None:
             env = self.envs[root] = make_environment(self.dirs, self.bytecode)
-            functions = Fragments(self.network, root).functions()
+            fragments = Fragments(self.network, root)
+            functions = fragments.functions()
             env.globals.update(self.common, root=root, **functions)
             env.direct_calls.update((id(f), f) for f in functions.values())  # type: ignore[attr-defined]
+            if self.fast:
+                self.contact_pages[root] = ContactPages(self.network, fragments, root)
         return env
 
 
-def _render_page(env: jinja2.Environment, page: Page) -> tuple[bytes, dict[str, Any]]:
+def _context(page: Page) -> dict[str, Any]:
+    """Return the values a page's template is given."""
     context = {**page.context, "page_path": page.path, "section": page.path.split("/")[0]}
+    if page.lazy is not None:
+        context.update(page.lazy())
+    return context
+
+
+def _render_page(env: jinja2.Environment, page: Page) -> tuple[bytes, dict[str, Any]]:
     try:
-        if page.lazy is not None:
-            context.update(page.lazy())
+        context = _context(page)
         return env.get_template(page.template).render(context).encode("utf-8"), context
     except jinja2.TemplateSyntaxError as exc:
         raise RenderError(f"{_where(exc.filename, exc.lineno)}: error: {exc.message}") from exc

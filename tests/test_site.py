@@ -262,3 +262,5 @@ def test_target_company_with_no_path_says_so(sample_files: dict[str, bytes]) -> 
 def test_fast_escaping_gives_what_markupsafe_gives(value: object) -> None:
     fast, slow = escaping.escape(value), markupsafe.escape(value)
     assert fast == slow and type(fast) is Markup
+    text = escaping.escape_text(value)
+    assert text == str(slow) and type(text) is str
