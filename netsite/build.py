@@ -236,10 +236,13 @@ def _network_and_notes(journal: Journal, today: date, store: BuildCache, jobs: i
             notes.render(text)
         return notes.take_added()
 
+    def model() -> Network:
+        network = build_network(journal, today, resolver)
+        network.week_reports  # noqa: B018 -- made here, not again in each process that renders pages
+        return network
+
     chunks = [todo[i : i + CHUNK] for i in range(0, len(todo), CHUNK)]
-    network, rendered = map_chunks_beside(
-        lambda: build_network(journal, today, resolver), render, chunks, jobs
-    )
+    network, rendered = map_chunks_beside(model, render, chunks, jobs)
     for added in rendered:
         store.notes.update(added)
     return network
