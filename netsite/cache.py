@@ -160,8 +160,11 @@ class BuildCache:
         for u in todo:
             groups.setdefault(shard(u.rel), []).append((contact_id(u.rel), u.rel, u.source))
         work = partial(_parse_shard, self.version, self.folder) if whole else parse_serially
-        by_group = (parse or _in_turn)(work, list(groups.values()))
-        answers = {number: iter(part) for number, part in zip(groups, by_group, strict=True)}
+        parts = dict(zip(groups, (parse or _in_turn)(work, list(groups.values())), strict=True))
+        lost = {number for number, part in parts.items() if part is None}  # its saved shard went missing
+        for number in lost:
+            parts[number] = parse_serially(groups[number])
+        answers = {number: iter(part) for number, part in parts.items()}
         results = {u.rel: next(answers[shard(u.rel)]) for u in todo}  # each group is in todo's order
         for unknown in todo:
             result, sum_, front = results[unknown.rel]
@@ -173,7 +176,7 @@ class BuildCache:
             self.remember(unknown.rel, unknown.stat, sum_, front)
         self._forget_all_but({rel for _, rel in named})
         if whole:
-            self.dirty.clear()  # the workers saved every shard
+            self.dirty = lost  # the workers saved every other shard
         return [results[item.rel][0] if isinstance(item, _Unknown) else item for item in found]
 
     def _whole_shards(self, named: list[tuple[str, str]], todo: list[_Unknown]) -> bool:
@@ -255,8 +258,37 @@ def _parse_shard(version: str, folder: Path, items: list[Item]) -> list[Parsed]:
         for (_, rel, _), (result, sum_, _) in zip(items, parsed, strict=True)
         if sum_ is not None
     }
-    _save_shard(folder, shard(items[0][1]), version, kept)
-    return parsed
+    target = folder / _shard_file(shard(items[0][1]))
+    if not _save_versioned(target, version, kept):
+        return parsed
+    return _SavedShard(parsed, target, version, [rel for _, rel, _ in items])
+
+
+class _SavedShard(list):
+    """The parses of a shard just saved: a helper process sends the parent where they are, not them.
+
+    Pickled (to go from a helper to the parent), it is the shard file's path and the small part of
+    each answer; unpickled, the parses are read back from that file. The parses are pickled once,
+    for the file, instead of twice; None, if the file is gone by then (the parent parses the shard).
+    """
+
+    def __init__(self, parsed: list[Parsed], target: Path, version: str, rels: list[str]) -> None:
+        super().__init__(parsed)
+        self.target, self.version, self.rels = target, version, rels
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        light = [(sum_, front, None if sum_ else result) for result, sum_, front in self]
+        return _read_saved_shard, (self.target, self.version, self.rels, light)
+
+
+def _read_saved_shard(
+    target: Path, version: str, rels: list[str], light: list[tuple[str | None, str | None, Any]]
+) -> list[Parsed] | None:
+    try:
+        kept = _versioned(target, version)
+        return [(kept[(rel, s)] if s else r, s, f) for rel, (s, f, r) in zip(rels, light, strict=True)]
+    except Exception:  # removed or replaced meanwhile: parse again rather than fail
+        return None
 
 
 def _parse_one(contact_id: str, rel: str, source: bytes | str) -> Parsed:
@@ -377,9 +409,9 @@ def _save_shard(folder: Path, number: int, version: str, parses: dict[tuple[str,
     _save_versioned(folder / _shard_file(number), version, parses)
 
 
-def _save_versioned(target: Path, version: str, value: dict) -> None:
+def _save_versioned(target: Path, version: str, value: dict) -> bool:
     """Write a part of the cache marked with the code version that made it (_versioned checks it)."""
-    _save(target, (version, value))
+    return _save(target, (version, value))
 
 
 def _load(path: Path) -> object:
@@ -424,7 +456,8 @@ def _make_folder(folder: Path) -> None:
         ignore.write_text("# netsite's build cache: safe to delete, never to commit\n*\n", encoding="utf-8")
 
 
-def _save(target: Path, value: object) -> None:
+def _save(target: Path, value: object) -> bool:
+    """Write value to target in one step; False if it could not be written."""
     temporary = target.with_name(f"{target.name}.{os.getpid()}.tmp")
     try:
         _make_folder(target.parent)
@@ -434,3 +467,5 @@ def _save(target: Path, value: object) -> None:
     except Exception:  # the cache is only a shortcut: failing to write it must never fail a build
         with contextlib.suppress(OSError):
             temporary.unlink(missing_ok=True)
+        return False
+    return True

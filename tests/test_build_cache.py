@@ -475,3 +475,31 @@ def test_the_notes_file_is_written_again_only_when_the_notes_changed(journal: Pa
     saved = caching.load_cache(journal, building._code_version())
     text = next(c for c in render(journal, TODAY).network.contacts.values() if "Nobody Yet" in c.notes).notes
     assert (digest(text.encode()), False) in saved.notes
+
+
+def test_a_shard_a_helper_saved_reaches_the_parent_through_its_file(journal: Path) -> None:
+    folder = journal / caching.CACHE_DIR
+    files = sorted((journal / "contacts").rglob("*.md"))[:5]
+    items = [(f.stem, f.relative_to(journal).as_posix(), str(f)) for f in files]
+    saved = caching._parse_shard("v1", folder, items)
+    shipped = pickle.dumps(saved)  # as a helper sends it to the parent
+    assert len(shipped) * 3 < len(pickle.dumps(list(saved)))  # not the parses themselves
+    assert pickle.loads(shipped) == list(saved)
+    next(folder.glob("parses-*.pickle")).unlink()  # gone before the parent reads it
+    assert pickle.loads(shipped) is None  # then the parent parses the shard itself
+
+
+def test_a_first_build_whose_shard_went_missing_parses_it_again(
+    journal: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(building, "POOL_FILES", 10)
+
+    def gone(path: Path, version: str) -> dict:
+        path.unlink(missing_ok=True)
+        raise FileNotFoundError(path)
+
+    monkeypatch.setattr(caching, "_versioned", gone)  # as the parent reads what the helpers saved
+    assert_same_as_uncached(journal, after="shards lost on their way from the helpers")
+    monkeypatch.undo()
+    saved = caching.load_cache(journal, building._code_version())  # the parent saved them again
+    assert len(saved.parses) == len(list((journal / "contacts").rglob("*.md")))
