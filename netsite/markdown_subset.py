@@ -1,12 +1,13 @@
 """The plain subset of Markdown that notes mostly use, rendered without Python-Markdown's parsers.
 
-Most notes are headings, paragraphs and tight `- ` (or `* `, `+ `) or `1. ` lists of plain text
-with `**strong**` and `*emphasised*` or `_emphasised_` words, `` `code` ``, `[text](url)` links
-and `[[wikilinks]]`. For such a note this module builds the element tree Python-Markdown would
-build (with notes.py's configuration: sane_lists, tables, wikilinks, safe links) and serializes it
-with Python-Markdown's own serializer, so the HTML is the same, byte for byte, in a fraction of
-the time. Any note outside the subset, or any doubt, gives None and goes through Python-Markdown;
-tests/test_notes.py checks both paths against each other on generated notes.
+Most notes are headings, paragraphs, tight `- ` (or `* `, `+ `) or `1. ` lists and simple tables
+(`| a | b |` rows between borders, under a `| --- | :-: |` separator) of plain text with
+`**strong**` and `*emphasised*` or `_emphasised_` words, `` `code` ``, `[text](url)` links and
+`[[wikilinks]]`. For such a note this module writes the HTML Python-Markdown writes (with
+notes.py's configuration: sane_lists, tables, wikilinks, safe links), escaped as its serializer
+escapes, byte for byte, in a fraction of the time. Any note outside the subset, or any doubt, gives
+None and goes through Python-Markdown; tests/test_notes.py checks both paths against each other
+on generated notes and tables.
 
 Why this subset is safe: its inline constructs never overlap or nest, so Python-Markdown's inline
 patterns, which run one after another by priority, find exactly the tokens one left-to-right scan
@@ -39,6 +40,9 @@ _SAFE_SCHEMES = ("http://", "https://", "mailto:")
 _CODE = re.compile(r"`([^`\n|]+)`")  # `code`, which Python-Markdown finds before anything else
 _STRAY = frozenset("[]*|`")  # outside tokens: a table cell, a bracket, emphasis, code
 _LONE_UNDERSCORE = re.compile(r"(?<!\w)_|_(?!\w)")  # one that is not inside a word (snake_case)
+_TABLE_ROW = re.compile(r"\|[^`]*\|")  # a table row as the subset takes it: between borders, no code
+_SEPARATOR_CELL = re.compile(r" *(:?)-+(:?) *")  # a table's separator cell
+_ALIGN = {(True, True): "center", (True, False): "left", (False, True): "right", (False, False): ""}
 _MARKUP = re.compile(r"[\[\]*_|`&<>]")  # text without any of these is its own HTML
 
 # A wikilink's (target, label) -> its tag, attributes and text.
@@ -77,7 +81,11 @@ class MarkdownSubset:
         return "\n".join(out)
 
     def _block(self, out: list[str], lines: list[str]) -> None:
-        """Add a block: heading lines split it, as in Python-Markdown; the rest is a list or text."""
+        """Add a block: a table, or heading lines split it, as in Python-Markdown; the rest is a list
+        or text."""
+        if lines[0].startswith("|"):  # Python-Markdown tries tables first, then headings
+            self._table(out, lines)
+            return
         for number, line in enumerate(lines):
             if line.startswith("#"):
                 if number:
@@ -119,6 +127,28 @@ class MarkdownSubset:
             out.append(f"<li>{self._inline(m.group(m.lastindex or 1))}</li>")
         out.append(f"</{tag}>")
         self.last_block = "list"
+
+    def _table(self, out: list[str], lines: list[str]) -> None:
+        """Add a table whose every line starts and ends with `|`: a header, a separator of dashes and
+        colons, and rows of as many cells as the header."""
+        if len(lines) < 3 or any(not _TABLE_ROW.fullmatch(line) for line in lines):
+            raise Refused  # no rows, a row without borders, or code (which may hold a pipe)
+        rows = [line[1:-1].split("|") for line in lines]
+        if any(len(row) != len(rows[0]) for row in rows):
+            raise Refused  # Python-Markdown pads short rows and cuts long ones
+        styles = [_column_style(cell) for cell in rows[1]]
+        head = self._row("th", rows[0], styles)
+        body = "".join(self._row("td", row, styles) for row in rows[2:])
+        out.append(f"<table>\n<thead>\n{head}</thead>\n<tbody>\n{body}</tbody>\n</table>")
+        self.last_block = "table"
+
+    def _row(self, tag: str, cells: list[str], styles: list[str]) -> str:
+        """Return a table row: each cell's text (without its spaces) as a line of its own."""
+        shown = "".join(
+            f"<{tag}{style}>{self._inline(cell.strip(' '))}</{tag}>\n"
+            for cell, style in zip(cells, styles, strict=True)
+        )
+        return f"<tr>\n{shown}</tr>\n"
 
     def _inline(self, text: str) -> str:
         """Return the HTML of a line or paragraph: `code` first, as Python-Markdown finds it, then
@@ -163,6 +193,15 @@ class MarkdownSubset:
             return _element("em", {}, m.group("uem"))
         url = m.group("url")
         return _element("a", {"href": url} if is_safe_link(url) else {}, m.group("text"))
+
+
+def _column_style(separator: str) -> str:
+    """Return the style attribute a separator cell (`---`, `:--`, `--:`, `:-:`) gives its column."""
+    m = _SEPARATOR_CELL.fullmatch(separator)
+    if m is None:
+        raise Refused
+    align = _ALIGN[bool(m.group(1)), bool(m.group(2))]
+    return f' style="text-align: {align};"' if align else ""
 
 
 def is_safe_link(href: str) -> bool:

@@ -113,6 +113,16 @@ TOKENS = [
     "10. ",
     "a*b*c",
     "*",
+    "\n\n| a | b |\n| --- | --- |\n| 1 | [[Ann]] |\n",
+    "\n| x | **y** |",
+    "\n|:--|--:|",
+    "\n| :-: | - |",
+    "\n|---|",
+    "\n| |",
+    "| a |",
+    "|",
+    " | ",
+    "\n\n| h |\n| --- |\n",
 ]
 NOTES = st.lists(st.sampled_from(TOKENS), max_size=14).map("".join)
 
@@ -129,6 +139,36 @@ def test_the_shortcut_gives_what_python_markdown_gives(allow_html: bool, text: s
     assert renderer.render(text) == by_python_markdown(renderer, text)
 
 
+CELL = st.lists(
+    st.sampled_from(
+        ["a", " ", "**b**", "*c*", "_d_", "[[Ann]]", "[[x|Y]]", "R&D", "x_y", "[t](https://e.com)"]
+    )
+    | st.sampled_from(["-", ":", "é", "1.", "#", "word", "  ", "5 > 3", "`c`", "[", "*"]),
+    max_size=4,
+).map("".join)
+SEPARATOR = st.sampled_from(["---", " --- ", ":--", "--:", ":-:", "-", " :---: ", "", ":"])
+
+
+@st.composite
+def tables(draw: st.DrawFn) -> str:
+    """A table, mostly well formed (rows sometimes a cell short or long), with a block around it."""
+    width = draw(st.integers(1, 4))
+    widths = st.sampled_from([width] * 5 + [width - 1, width + 1])
+    rows = [[draw(CELL) for _ in range(width)], [draw(SEPARATOR) for _ in range(width)]]
+    rows += [[draw(CELL) for _ in range(draw(widths))] for _ in range(draw(st.integers(0, 3)))]
+    lines = ["|" + "|".join(cells) + "|" + draw(st.sampled_from(["", "", "", " "])) for cells in rows]
+    before = draw(st.sampled_from(["", "", "Para.\n\n", "## H\n", "- x\n\n", "Para.\n"]))
+    after = draw(st.sampled_from(["", "", "\n", "\n\nAfter.", "\n## H", "\nword", "\n\n- y"]))
+    return before + "\n".join(lines) + after
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=tables())
+def test_tables_take_the_shortcut_only_as_python_markdown_reads_them(text: str) -> None:
+    renderer = NotesRenderer(resolve, False)
+    assert renderer.render(text) == by_python_markdown(renderer, text)
+
+
 @pytest.mark.parametrize(
     "text",
     [
@@ -142,6 +182,7 @@ def test_the_shortcut_gives_what_python_markdown_gives(allow_html: bool, text: s
         "Uses `kubectl` daily; ask about `make test` and `*globs*`.",
         "She is _very_ keen on data_pipeline work (_really_).",
         "## TIARA\nWhat *trends* matter?\n\n3. Which skills?\n4. What next?",
+        "Asked:\n\n| topic | answer |\n| --- | :-: |\n| team | [[Ann]] |\n| hiring | **Q1** |\n",
     ],
 )
 def test_plain_notes_take_the_shortcut(text: str) -> None:
