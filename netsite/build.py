@@ -201,6 +201,7 @@ def _model(
     taken is what this build already listed and stat-ed, if anything. Call it inside settled_heap().
     """
     with no_collection(settle=True):
+        store.note_keys = {}  # the texts of this build's notes only
         stats = taken.stats if taken is not None else None
         parse_files = partial(store.parse_files, parse=partial(_parse, jobs), stat_keys=stats)
         journal = load_journal(root, parse_files=parse_files, names=taken.names if taken else None)
@@ -226,7 +227,8 @@ def _network_and_notes(journal: Journal, today: date, store: BuildCache, jobs: i
         return build_network(journal, today)
     allow_html = journal.config.site.allow_html
     resolver = Resolver(journal.contacts)  # the model's forest resolves referrers with it too
-    notes = CachedNotes(contact_resolver(journal.contacts, resolver), allow_html, store.notes)
+    resolve = contact_resolver(journal.contacts, resolver)
+    notes = CachedNotes(resolve, allow_html, store.notes, store.note_keys)
     todo = [text for text in texts if notes.key(text) not in store.notes]
     if len(todo) < POOL_NOTES:
         return build_network(journal, today, resolver)
@@ -324,7 +326,8 @@ def _plan(network: Network, root: Path, store: BuildCache, compiled: Any = None)
     from .site import SiteRenderer, site_pages, wikilink_resolver
 
     site = SiteRenderer(network, root, compiled)
-    notes = CachedNotes(wikilink_resolver(network), network.config.site.allow_html, store.notes)
+    allow_html = network.config.site.allow_html
+    notes = CachedNotes(wikilink_resolver(network), allow_html, store.notes, store.note_keys)
     pages = site_pages(network, notes)
     keys = None
     if site.dirs == [default_templates()]:  # keys describe the default templates only

@@ -25,7 +25,7 @@ import sys
 import time
 import zlib
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -120,7 +120,7 @@ Known = tuple[StatKey, str, str, bool]
 # Where a contact page shows its notes: the page's path and digest, and the byte span of the notes HTML.
 NotesSpan = tuple[str, str, int, int]
 STAT, DIGEST, FRONT, SETTLED = range(4)
-SHARDS = 16  # parses are saved in this many files, so an edit rewrites one
+SHARDS = 32  # parses are saved in this many files: an edit rewrites one, a first build parses them in turns
 
 
 @dataclass
@@ -140,6 +140,8 @@ class BuildCache:
     notes_held: bool = field(default=True, compare=False)  # False: notes were not loaded, nor to be saved
     # The notes as the notes file holds them (None: unknown), so that unchanged notes are not saved again.
     notes_saved: dict[tuple[str, bool], Any] | None = field(default=None, compare=False, repr=False)
+    # This build's notes memo key of each text, shared by the notes of the model and of the pages.
+    note_keys: dict[str, tuple[str, bool]] = field(default_factory=dict, compare=False, repr=False)
 
     def parse_files(
         self,
@@ -175,8 +177,8 @@ class BuildCache:
             self.dirty.add(shard(unknown.rel))
             self.remember(unknown.rel, unknown.stat, sum_, front)
         self._forget_all_but({rel for _, rel in named})
-        if whole:
-            self.dirty = lost  # the workers saved every other shard
+        if whole:  # the workers saved every other shard that has files; the rest are saved empty
+            self.dirty = lost | (set(range(SHARDS)) - groups.keys())
         return [results[item.rel][0] if isinstance(item, _Unknown) else item for item in found]
 
     def _whole_shards(self, named: list[tuple[str, str]], todo: list[_Unknown]) -> bool:
@@ -353,7 +355,7 @@ def load_cache(root: Path, version: str, whole: bool = True) -> BuildCache:
             return BuildCache(version)
         cache.notes_held = whole
         for number in range(SHARDS) if whole else ():
-            cache.parses.update(_versioned(folder / _shard_file(number), version))
+            cache.parses.update(_shard_parses(folder / _shard_file(number), version))
         cache.notes = _versioned(folder / NOTES_FILE, version) if whole else {}
         cache.notes_saved = dict(cache.notes) if whole else None
     except Exception:  # a cache is only ever a shortcut: anything wrong with it means no cache
@@ -369,6 +371,14 @@ def load_shard(root: Path, cache: BuildCache, rel: str) -> bool:
     except Exception:  # as in load_cache
         return False
     return True
+
+
+def _shard_parses(path: Path, version: str) -> dict:
+    """Read a shard of parses; a shard never saved holds none (every parse is checked by its digest)."""
+    try:
+        return _versioned(path, version)
+    except FileNotFoundError:
+        return {}
 
 
 def _versioned(path: Path, version: str) -> dict:
@@ -391,12 +401,9 @@ def save_cache(root: Path, cache: BuildCache) -> None:
     if cache.notes_held and cache.notes != cache.notes_saved:  # 5 MB at 10,000 contacts: not for nothing
         _save_versioned(folder / NOTES_FILE, cache.version, cache.notes)
         cache.notes_saved = dict(cache.notes)
-    held = cache.parses, cache.notes, cache.folder, cache.notes_saved
-    cache.parses, cache.notes, cache.folder, cache.notes_saved = {}, {}, None, None
-    try:
-        _save(folder / CACHE_FILE, cache)
-    finally:
-        cache.parses, cache.notes, cache.folder, cache.notes_saved = held
+    # What is kept in files of its own, or only for one build, is left out of the main file.
+    main = replace(cache, parses={}, notes={}, folder=None, notes_saved=None, note_keys={})
+    _save(folder / CACHE_FILE, main)
     cache.dirty = set()
 
 

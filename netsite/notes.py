@@ -90,10 +90,16 @@ class CachedNotes:
     one model, whose answers do not change: each target is resolved once, each text digested once.
     """
 
-    def __init__(self, resolve: Callable[[str], Resolved], allow_html: bool, memo: NotesMemo) -> None:
+    def __init__(
+        self,
+        resolve: Callable[[str], Resolved],
+        allow_html: bool,
+        memo: NotesMemo,
+        keys: dict[str, tuple[str, bool]] | None = None,
+    ) -> None:
         self.allow_html, self.memo = allow_html, memo
         self.answers: dict[str, Resolved] = {}
-        self.keys: dict[str, tuple[str, bool]] = {}
+        self.keys = {} if keys is None else keys  # text -> memo key; may be shared with the same allow_html
         self.ask = resolve
         self.calls: list[tuple[str, Resolved]] = []
         self.added: dict[tuple[str, bool], tuple[str, tuple[tuple[str, Resolved], ...]]] = {}

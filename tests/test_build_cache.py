@@ -503,3 +503,22 @@ def test_a_first_build_whose_shard_went_missing_parses_it_again(
     monkeypatch.undo()
     saved = caching.load_cache(journal, building._code_version())  # the parent saved them again
     assert len(saved.parses) == len(list((journal / "contacts").rglob("*.md")))
+
+
+def test_a_journal_with_fewer_files_than_shards_keeps_its_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Some parse shards hold no file: they are saved empty, and the next build parses only the edit."""
+    (tmp_path / "contacts").mkdir()
+    for n in range(3):
+        text = f"---\nname: Person {n}\nlog:\n  - 2026-11-01 call: hello\n---\nNotes {n}\n"
+        (tmp_path / "contacts" / f"p{n}.md").write_text(text, encoding="utf-8")
+    assert build(tmp_path, TODAY).ok
+    assert len(caching.load_cache(tmp_path, building._code_version()).parses) == 3
+    parsed: list[str] = []
+    original = caching._parse_one
+    monkeypatch.setattr(caching, "_parse_one", lambda cid, *rest: parsed.append(cid) or original(cid, *rest))
+    path = tmp_path / "contacts" / "p1.md"
+    path.write_text(path.read_text().replace("hello", "hello again"), encoding="utf-8")
+    assert_same_as_uncached(tmp_path, after="a logged call in a journal of three")
+    assert parsed == ["p1"]
