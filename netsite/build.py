@@ -41,6 +41,7 @@ from .workers import cpu_count, map_chunks, map_chunks_beside, no_collection, se
 
 POOL_FILES = 1000  # parse in worker processes from this many changed files on
 POOL_PAGES = 400  # render in worker processes from this many pages to render on
+KEY_CHECKS = 8  # checking a known page's keys costs about an eighth of rendering it
 POOL_NOTES = 1000  # render notes beside the model from this many notes to render on
 CHUNK = 250  # contact pages handed to a worker at a time
 
@@ -455,7 +456,7 @@ def _render_into(
 
     digests = {page.path: (entry[2] if (entry := known(page.path)) else "") for page in plan.pages}
     written: set[str] = set()
-    for rows, added in _run(work, plan.candidates(known), plan, jobs):
+    for rows, added in _run(work, plan.candidates(known), plan, jobs, known):
         store.notes.update(added)
         for path, sum_, changed, coarse, fine, span in rows:
             digests[path] = sum_
@@ -475,13 +476,19 @@ _Row = tuple[str, str, bool, str | None, str | None, tuple[str, NotesSpan] | Non
 _HeldRow = tuple[int, str | None, str | None, bytes | None, tuple[str, NotesSpan] | None]
 
 
-def _run(work: Callable[[list[int]], Any], todo: list[int], plan: _Plan, jobs: int) -> list[Any]:
+def _run(
+    work: Callable[[list[int]], Any], todo: list[int], plan: _Plan, jobs: int, known: Callable[[str], Any]
+) -> list[Any]:
     """Run work over todo in chunks, in helper processes too when there is enough of it.
 
-    The biggest pages (the calendar, the lists of everyone) go first and alone, then week, company
-    and tag pages a few at a time, then contact pages, so that the processes finish together.
+    A page known from an earlier build counts as a fraction of one: its keys are checked, and
+    mostly show it unchanged (a logged call at 1,000 contacts checks them all, and a helper would
+    cost more than it saves). The biggest pages (the calendar, the lists of everyone) go first and
+    alone, then week, company and tag pages a few at a time, then contact pages, so that the
+    processes finish together.
     """
-    if len(todo) < POOL_PAGES:
+    checks = 0 if plan.keys is None else sum(1 for i in todo if known(plan.pages[i].path) is not None)
+    if len(todo) - checks + checks // KEY_CHECKS < POOL_PAGES:
         return [work(todo)]
     kinds: dict[str, list[int]] = {"big": [], "group": [], "contact": []}
     for i in todo:
@@ -549,7 +556,7 @@ def _render_all(
         store.spans.clear()
     files: dict[str, bytes] = {}
     kept: dict[str, tuple[str, str, bytes]] = {}
-    for rows, added in _run(work, plan.candidates(held.get), plan, jobs):
+    for rows, added in _run(work, plan.candidates(held.get), plan, jobs, held.get):
         plan.notes.memo.update(added)
         for i, coarse, fine, data, span in rows:
             path = pages[i].path
