@@ -240,10 +240,10 @@ def _network_and_notes(journal: Journal, today: date, store: BuildCache, jobs: i
         return notes.take_added()
 
     def model() -> Network:
-        """Build the model, and what pages use of it that is made on first use (while the helper
-        renders notes: not later, with the other core idle, nor again in each process that renders)."""
+        """Build the model and what pages use of it (while the helper renders notes: not later, with
+        the other core idle, nor again in each process that renders pages)."""
         network = build_network(journal, today, resolver)
-        network.by_name, network.companies, network.tags, network.week_reports  # noqa: B018
+        network.warm()
         return network
 
     chunks = [todo[i : i + CHUNK] for i in range(0, len(todo), CHUNK)]

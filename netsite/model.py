@@ -37,6 +37,11 @@ class Network:
         quiet = self.config.rules.stale_days
         return last is not None and self.status[contact_id] != "dormant" and (self.today - last).days > quiet
 
+    def warm(self) -> None:
+        """Make now what pages use of the model that is otherwise made when first asked for."""
+        for name in ("by_name", "companies", "tags", "week_reports"):
+            getattr(self, name)
+
     @cached_property
     def by_name(self) -> list[Contact]:
         """Return contacts ordered by name (case-insensitive), then id."""
