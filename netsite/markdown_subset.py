@@ -1,13 +1,13 @@
 """The plain subset of Markdown that notes mostly use, rendered without Python-Markdown's parsers.
 
-Most notes are headings, paragraphs, tight `- ` (or `* `, `+ `) or `1. ` lists and simple tables
-(`| a | b |` rows between borders, under a `| --- | :-: |` separator) of plain text with
+Most notes are headings, paragraphs, `> ` quotes, tight `- ` (or `* `, `+ `) or `1. ` lists and
+simple tables (`| a | b |` rows between borders, under a `| --- | :-: |` separator) of plain text with
 `**strong**` and `*emphasised*` or `_emphasised_` words, `` `code` ``, `[text](url)` links and
 `[[wikilinks]]`. For such a note this module writes the HTML Python-Markdown writes (with
 notes.py's configuration: sane_lists, tables, wikilinks, safe links), escaped as its serializer
 escapes, byte for byte, in a fraction of the time. Any note outside the subset, or any doubt, gives
 None and goes through Python-Markdown; tests/test_notes.py checks both paths against each other
-on generated notes and tables.
+on generated notes, tables and quotes.
 
 Why this subset is safe: its inline constructs never overlap or nest, so Python-Markdown's inline
 patterns, which run one after another by priority, find exactly the tokens one left-to-right scan
@@ -94,7 +94,9 @@ class MarkdownSubset:
                 if number + 1 < len(lines):
                     self._block(out, lines[number + 1 :])
                 return
-        if _BULLET.match(lines[0]) or _NUMBERED.match(lines[0]):
+        if lines[0].startswith(">"):
+            self._quote(out, lines)
+        elif _BULLET.match(lines[0]) or _NUMBERED.match(lines[0]):
             if self.last_block == "list":  # Python-Markdown might join the two lists
                 raise Refused
             self._list(out, lines)
@@ -103,6 +105,18 @@ class MarkdownSubset:
         else:
             out.append(f"<p>{self._inline(chr(10).join(lines))}</p>")
             self.last_block = "p"
+
+    def _quote(self, out: list[str], lines: list[str]) -> None:
+        """Add a quoted paragraph: every line `> ` and plain text (the subset's text, nothing else)."""
+        if self.last_block == "quote":  # Python-Markdown adds it to the quote before
+            raise Refused
+        text = [line[2:] for line in lines]
+        if any(not line.startswith("> ") for line in lines) or any(
+            not line.strip() or _NOT_TEXT.match(line) for line in text
+        ):
+            raise Refused  # a line that continues the quote lazily, an empty one, or not text
+        out.append(f"<blockquote>\n<p>{self._inline(chr(10).join(text))}</p>\n</blockquote>")
+        self.last_block = "quote"
 
     def _heading(self, out: list[str], line: str) -> None:
         m = _HEADING.fullmatch(line)

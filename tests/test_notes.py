@@ -123,6 +123,11 @@ TOKENS = [
     "|",
     " | ",
     "\n\n| h |\n| --- |\n",
+    "\n\n> she said **yes** to [[Ann]]\n",
+    "\n> ",
+    "> ",
+    ">",
+    "\n>",
 ]
 NOTES = st.lists(st.sampled_from(TOKENS), max_size=14).map("".join)
 
@@ -169,6 +174,24 @@ def test_tables_take_the_shortcut_only_as_python_markdown_reads_them(text: str) 
     assert renderer.render(text) == by_python_markdown(renderer, text)
 
 
+@st.composite
+def quotes(draw: st.DrawFn) -> str:
+    """A quote, mostly `> ` lines of text (sometimes lazy, empty or holding a list), in a block."""
+    marks = st.sampled_from(["> ", "> ", "> ", ">", "", "  > "])
+    texts = CELL | st.sampled_from(["- x", "1. y", "# z"])
+    lines = [draw(marks) + draw(texts) for _ in range(draw(st.integers(1, 4)))]
+    before = draw(st.sampled_from(["", "", "Para.\n\n", "## H\n", "- x\n\n", "Para.\n", "> q\n\n"]))
+    after = draw(st.sampled_from(["", "", "\n", "\n\nAfter.", "\n## H", "\nword", "\n\n- y", "\n\n> more"]))
+    return before + "\n".join(lines) + after
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=quotes())
+def test_quotes_take_the_shortcut_only_as_python_markdown_reads_them(text: str) -> None:
+    renderer = NotesRenderer(resolve, False)
+    assert renderer.render(text) == by_python_markdown(renderer, text)
+
+
 @pytest.mark.parametrize(
     "text",
     [
@@ -183,6 +206,7 @@ def test_tables_take_the_shortcut_only_as_python_markdown_reads_them(text: str) 
         "She is _very_ keen on data_pipeline work (_really_).",
         "## TIARA\nWhat *trends* matter?\n\n3. Which skills?\n4. What next?",
         "Asked:\n\n| topic | answer |\n| --- | :-: |\n| team | [[Ann]] |\n| hiring | **Q1** |\n",
+        "## TIARA\n> Ask what *trends* she sees,\n> and who else to ask ([[Ann]]).\n\nThen:\n\n- thank her",
     ],
 )
 def test_plain_notes_take_the_shortcut(text: str) -> None:
@@ -195,7 +219,8 @@ def test_plain_notes_take_the_shortcut(text: str) -> None:
         "a\n    code",
         "**a `b` c**",
         "a ``b`` c",
-        "> quote",
+        "> quote\n>\n> two paragraphs",
+        "> a\n\n> b",
         "a | b\n--- | ---",
         "tab\tx",
         "a [b]",
