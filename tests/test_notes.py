@@ -154,40 +154,37 @@ CELL = st.lists(
 SEPARATOR = st.sampled_from(["---", " --- ", ":--", "--:", ":-:", "-", " :---: ", "", ":"])
 
 
+# What may stand around a generated block: blocks before and after it, or lines of its own block.
+BEFORE = st.sampled_from(
+    ["", "", "Para.\n\n", "## H\n", "- x\n\n", "Para.\n", "> q\n\n", "| a |\n| - |\n| 1 |\n\n"]
+)
+AFTER = st.sampled_from(["", "", "\n", "\n\nAfter.", "\n## H", "\nword", "\n\n- y", "\n\n> more"])
+
+
 @st.composite
-def tables(draw: st.DrawFn) -> str:
-    """A table, mostly well formed (rows sometimes a cell short or long), with a block around it."""
+def tables(draw: st.DrawFn) -> list[str]:
+    """The lines of a table, mostly well formed (rows sometimes a cell short or long)."""
     width = draw(st.integers(1, 4))
     widths = st.sampled_from([width] * 5 + [width - 1, width + 1])
     rows = [[draw(CELL) for _ in range(width)], [draw(SEPARATOR) for _ in range(width)]]
     rows += [[draw(CELL) for _ in range(draw(widths))] for _ in range(draw(st.integers(0, 3)))]
-    lines = ["|" + "|".join(cells) + "|" + draw(st.sampled_from(["", "", "", " "])) for cells in rows]
-    before = draw(st.sampled_from(["", "", "Para.\n\n", "## H\n", "- x\n\n", "Para.\n"]))
-    after = draw(st.sampled_from(["", "", "\n", "\n\nAfter.", "\n## H", "\nword", "\n\n- y"]))
-    return before + "\n".join(lines) + after
-
-
-@settings(max_examples=300, deadline=None)
-@given(text=tables())
-def test_tables_take_the_shortcut_only_as_python_markdown_reads_them(text: str) -> None:
-    renderer = NotesRenderer(resolve, False)
-    assert renderer.render(text) == by_python_markdown(renderer, text)
+    return ["|" + "|".join(cells) + "|" + draw(st.sampled_from(["", "", "", " "])) for cells in rows]
 
 
 @st.composite
-def quotes(draw: st.DrawFn) -> str:
-    """A quote, mostly `> ` lines of text (sometimes lazy, empty or holding a list), in a block."""
+def quotes(draw: st.DrawFn) -> list[str]:
+    """The lines of a quote, mostly `> ` and text (sometimes lazy, empty or holding a list)."""
     marks = st.sampled_from(["> ", "> ", "> ", ">", "", "  > "])
     texts = CELL | st.sampled_from(["- x", "1. y", "# z"])
-    lines = [draw(marks) + draw(texts) for _ in range(draw(st.integers(1, 4)))]
-    before = draw(st.sampled_from(["", "", "Para.\n\n", "## H\n", "- x\n\n", "Para.\n", "> q\n\n"]))
-    after = draw(st.sampled_from(["", "", "\n", "\n\nAfter.", "\n## H", "\nword", "\n\n- y", "\n\n> more"]))
-    return before + "\n".join(lines) + after
+    return [draw(marks) + draw(texts) for _ in range(draw(st.integers(1, 4)))]
 
 
-@settings(max_examples=300, deadline=None)
-@given(text=quotes())
-def test_quotes_take_the_shortcut_only_as_python_markdown_reads_them(text: str) -> None:
+@settings(max_examples=600, deadline=None)
+@given(before=BEFORE, lines=tables() | quotes(), after=AFTER)
+def test_tables_and_quotes_take_the_shortcut_only_as_python_markdown_reads_them(
+    before: str, lines: list[str], after: str
+) -> None:
+    text = before + "\n".join(lines) + after
     renderer = NotesRenderer(resolve, False)
     assert renderer.render(text) == by_python_markdown(renderer, text)
 
