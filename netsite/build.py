@@ -309,14 +309,18 @@ class _Plan:
             return None
         return contact.path, (page.path, sum_ or digest(data), start, start + len(html))
 
-    def candidates(self, known: Callable[[str], tuple[str, str, Any] | None]) -> list[int]:
-        """List the pages whose coarse key changed (or is unknown): only those may need rendering."""
-        found = []
+    def candidates(self, known: Callable[[str], tuple[str, str, Any] | None]) -> tuple[list[int], int]:
+        """List the pages whose coarse key changed (or is unknown): only those may need rendering.
+
+        Also count those of them known from an earlier build, whose fine keys may show them unchanged.
+        """
+        found, checks = [], 0
         for index, page in enumerate(self.pages):
             entry = known(page.path)
             if entry is None or self.keys is None or entry[0] != self.coarse(index):
                 found.append(index)
-        return found
+                checks += entry is not None and self.keys is not None
+        return found, checks
 
 
 def _plan(network: Network, root: Path, store: BuildCache, compiled: Any = None) -> _Plan:
@@ -456,7 +460,7 @@ def _render_into(
 
     digests = {page.path: (entry[2] if (entry := known(page.path)) else "") for page in plan.pages}
     written: set[str] = set()
-    for rows, added in _run(work, plan.candidates(known), plan, jobs, known):
+    for rows, added in _run(work, plan.candidates(known), plan, jobs):
         store.notes.update(added)
         for path, sum_, changed, coarse, fine, span in rows:
             digests[path] = sum_
@@ -477,17 +481,17 @@ _HeldRow = tuple[int, str | None, str | None, bytes | None, tuple[str, NotesSpan
 
 
 def _run(
-    work: Callable[[list[int]], Any], todo: list[int], plan: _Plan, jobs: int, known: Callable[[str], Any]
+    work: Callable[[list[int]], Any], candidates: tuple[list[int], int], plan: _Plan, jobs: int
 ) -> list[Any]:
-    """Run work over todo in chunks, in helper processes too when there is enough of it.
+    """Run work over the candidate pages in chunks, in helper processes too when there is enough of it.
 
-    A page known from an earlier build counts as a fraction of one: its keys are checked, and
-    mostly show it unchanged (a logged call at 1,000 contacts checks them all, and a helper would
-    cost more than it saves). The biggest pages (the calendar, the lists of everyone) go first and
-    alone, then week, company and tag pages a few at a time, then contact pages, so that the
-    processes finish together.
+    A page known from an earlier build (candidates[1] of them) counts as a fraction of one: its keys
+    are checked, and mostly show it unchanged (a logged call at 1,000 contacts checks them all, and
+    a helper would cost more than it saves). The biggest pages (the calendar, the lists of everyone)
+    go first and alone, then week, company and tag pages a few at a time, then contact pages, so
+    that the processes finish together.
     """
-    checks = 0 if plan.keys is None else sum(1 for i in todo if known(plan.pages[i].path) is not None)
+    todo, checks = candidates
     if len(todo) - checks + checks // KEY_CHECKS < POOL_PAGES:
         return [work(todo)]
     kinds: dict[str, list[int]] = {"big": [], "group": [], "contact": []}
@@ -556,7 +560,7 @@ def _render_all(
         store.spans.clear()
     files: dict[str, bytes] = {}
     kept: dict[str, tuple[str, str, bytes]] = {}
-    for rows, added in _run(work, plan.candidates(held.get), plan, jobs, held.get):
+    for rows, added in _run(work, plan.candidates(held.get), plan, jobs):
         plan.notes.memo.update(added)
         for i, coarse, fine, data, span in rows:
             path = pages[i].path

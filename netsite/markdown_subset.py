@@ -81,8 +81,8 @@ class MarkdownSubset:
         return "\n".join(out)
 
     def _block(self, out: list[str], lines: list[str]) -> None:
-        """Add a block: a table, or heading lines split it, as in Python-Markdown; the rest is a list
-        or text."""
+        """Add a block: a table, or else heading lines split it, as in Python-Markdown; the rest is a
+        quote, a list or text."""
         if lines[0].startswith("|"):  # Python-Markdown tries tables first, then headings
             self._table(out, lines)
             return
