@@ -42,6 +42,7 @@ from .workers import cpu_count, map_chunks, map_chunks_beside, no_collection, se
 POOL_FILES = 1000  # parse in worker processes from this many changed files on
 POOL_PAGES = 400  # render in worker processes from this many pages to render on
 KEY_CHECKS = 8  # checking a known page's keys costs about an eighth of rendering it
+BIG_PAGE = 5  # a page that lists everyone costs about one contact page for every five pages
 POOL_NOTES = 1000  # render notes beside the model from this many notes to render on
 CHUNK = 250  # contact pages handed to a worker at a time
 
@@ -492,13 +493,14 @@ def _run(
     that the processes finish together.
     """
     todo, checks = candidates
-    if len(todo) - checks + checks // KEY_CHECKS < POOL_PAGES:
-        return [work(todo)]
     kinds: dict[str, list[int]] = {"big": [], "group": [], "contact": []}
     for i in todo:
         template = plan.pages[i].template
         kind = "contact" if template == "contact.html" else "group" if template in _GROUPS else "big"
         kinds[kind].append(i)
+    big = len(kinds["big"]) * len(plan.pages) // BIG_PAGE
+    if len(todo) - checks + checks // KEY_CHECKS + big < POOL_PAGES:
+        return [work(todo)]
     chunks = [[i] for i in kinds["big"]]
     chunks.sort(key=lambda chunk: plan.pages[chunk[0]].make is None)  # the calendar first
     chunks += [kinds["group"][i : i + 8] for i in range(0, len(kinds["group"]), 8)]

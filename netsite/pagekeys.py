@@ -17,9 +17,14 @@ need not be rendered again. The keys follow what the default templates read:
 - every other page (dashboard, lists, tree, due, problems, the calendar): the global key, every
   problem, and the front matter (everything but the notes) of every contact file.
 
-Those are the fine keys. A coarse key (global key, problems, every contact's front matter, plus a
-contact page's own file) is checked first: it stays the same when nothing but notes changed, and
-then the fine keys need not be computed at all.
+Those are the fine keys. A coarse key is checked first, and while it is unchanged the fine key
+need not be computed at all. For a contact page it is the shape of the network (the global key,
+every problem, each contact's id, name and path, the referral forest, the company and tag slugs:
+everything but its own file and its referrals' front matter that the fine key reads, and more),
+its own file, and the front matter of each person it referred: logging a call re-checks only the
+pages of that person and their referrer. For a company or tag page it is the shape, the group and
+the front matter of its members. For every other page it is the global key, every problem and
+every contact's front matter: it stays the same when nothing but notes changed.
 
 A journal with templates of its own gets no keys at all: its pages are always rendered. When a
 default template starts to read something new, add it here; tests/test_build_cache.py compares
@@ -74,13 +79,26 @@ class PageKeys:
         self.top = global_key(network, templates)
         fronts = sorted((rel, front) for rel, (_, front) in files.items())
         self.shared = _digest((self.top, fronts, network.problems))
+        self.shape = self._shape()
 
     def coarse(self, page: Page) -> str:
-        """Return a key that changes whenever anything but another contact's notes changes."""
+        """Return a key that changes whenever anything the page's fine key reads changes."""
         if page.template == "contact.html":
-            path = page.context["contact"].path
-            return _digest((self.shared, path, self.files.get(path)))
+            contact = page.context["contact"]
+            own = (contact.path, self.files.get(contact.path))
+            return _text_digest(f"{self.shape}|{own!r}|{self._referred(contact.id)}")
+        if page.template in ("company.html", "tag.html"):
+            group = page.context["group"]
+            return _text_digest(f"{self.shape}|{group!r}|{''.join(map(self.front, group.members))}")
         return self.top if page.template == "404.html" else self.shared
+
+    def _shape(self) -> str:
+        """Digest the shape of the network: all a contact page's fine key reads of other contacts but
+        its referrals' front matter (and more: a change here re-checks every contact page)."""
+        network, facts, forest = self.network, self.facts, self.network.forest
+        people = [(cid, c.name, c.path) for cid, c in network.contacts.items()]
+        slugs = (facts.company_slugs, facts.tag_slugs)
+        return _digest((self.top, network.problems, people, forest.parent, forest.referrer, slugs))
 
     def fine(self, page: Page, notes: CachedNotes) -> str | None:
         """Return the key of one page: for a contact page, with the answers its notes' wikilinks get
@@ -145,8 +163,11 @@ class PageKeys:
         company = facts.company_slugs.get((contact.company or "").casefold())
         slugs = tuple(facts.tag_slugs.get(t.casefold()) for t in contact.tags)
         own = (path, self.files.get(path), network.forest.referrer[contact.id], problems, company, slugs)
-        referred = "".join(self.front(r) for r in network.forest.children[contact.id])
-        return f"{own!r}|{self.chain(contact.id)}|{referred}"
+        return f"{own!r}|{self.chain(contact.id)}|{self._referred(contact.id)}"
+
+    def _referred(self, cid: str) -> str:
+        """Return the ids and front matter digests of the people a contact referred, as text."""
+        return "".join(self.front(r) for r in self.network.forest.children[cid])
 
     def _company(self, context: dict[str, Any]) -> str:
         group = context["group"]

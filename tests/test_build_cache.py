@@ -315,6 +315,27 @@ def test_pages_that_show_a_neighbour_follow_its_edits(small: Path, file: str, ol
     assert_same_as_uncached(small)
 
 
+def test_a_logged_call_checks_only_the_pages_that_can_show_it(
+    small: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The network keeps its shape, so only Cy's page and her referrer Bob's are checked again."""
+    from netsite import pagekeys
+
+    assert_same_as_uncached(small)
+    checked: set[str] = set()
+    original = pagekeys.PageKeys.fine
+
+    def fine(self: pagekeys.PageKeys, page: site.Page, notes: object) -> str | None:
+        if page.template == "contact.html":
+            checked.add(page.path)
+        return original(self, page, notes)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pagekeys.PageKeys, "fine", fine)
+    replace(small / "contacts" / "sub/cy.md", "tags: [x]", "log:\n  - 2026-11-02 call: met\ntags: [x]")
+    assert_same_as_uncached(small)
+    assert checked == {"contacts/bob.html", "contacts/cy.html"}
+
+
 def test_builder_sees_a_default_template_change(small: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A long-lived Builder (serve) must render again when a template it uses changes on disk."""
     defaults = small / "defaults"
