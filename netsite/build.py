@@ -324,11 +324,12 @@ class _Plan:
         return found, checks
 
 
-def _plan(network: Network, root: Path, store: BuildCache, compiled: Any = None) -> _Plan:
+def _plan(network: Network, root: Path, store: BuildCache, compiled: Any = None, rows: bool = False) -> _Plan:
     """Lay out the pages of a build; compiled is where Jinja may keep compiled templates (a folder,
-    or a jinja2.BytecodeCache)."""
+    or a jinja2.BytecodeCache); with rows, the long pages keep their rows in the cache folder."""
     from .notes import CachedNotes
     from .pagekeys import page_keys
+    from .rowmemo import RowMemos
     from .site import SiteRenderer, site_pages, wikilink_resolver
 
     site = SiteRenderer(network, root, compiled)
@@ -338,6 +339,8 @@ def _plan(network: Network, root: Path, store: BuildCache, compiled: Any = None)
     keys = None
     if site.dirs == [default_templates()]:  # keys describe the default templates only
         keys = page_keys(network, store.digests(), caching.folder_digest(site.dirs))
+        if rows:
+            site.rows = RowMemos(caching.cache_folder(root), store.version, keys.shape, keys.front_digests())
     return _Plan(site, notes, pages, keys)
 
 
@@ -369,7 +372,7 @@ def _build(
     out = root / OUTPUT_DIR
     try:
         old = read_manifest(out)
-        plan = _plan(network, root, store, compiled)
+        plan = _plan(network, root, store, compiled, rows=kept is not None)
         stats, paths = _write(out, old, plan, store, jobs, kept)
         store.keep_notes({plan.notes.key(c.notes) for c in network.contacts.values()})
     except (RenderError, OutputError) as exc:
@@ -529,7 +532,8 @@ def _render_held(
     if network is None:
         return failed or BuildResult(failure=_BAD_CONFIG)
     try:
-        plan = _plan(network, root, store, compiled)
+        # The long pages keep their rows where `netsite build` keeps its cache; serve makes no folder.
+        plan = _plan(network, root, store, compiled, rows=caching.cache_folder(root).is_dir())
         files = _render_all(plan, held, store, jobs)
         store.keep_notes({plan.notes.key(c.notes) for c in network.contacts.values()})
     except RenderError as exc:

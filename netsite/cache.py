@@ -373,6 +373,23 @@ def load_shard(root: Path, cache: BuildCache, rel: str) -> bool:
     return True
 
 
+def load_rows(folder: Path, page: str, version: str) -> dict:
+    """Read what a page keeps of its rows (rowmemo.py); empty if absent, unreadable or from other code."""
+    try:
+        return _versioned(folder / _rows_file(page), version)
+    except Exception:  # as in load_cache
+        return {}
+
+
+def save_rows(folder: Path, page: str, version: str, rows: dict) -> None:
+    """Write what a page keeps of its rows; failing to write only slows the next build."""
+    _save_versioned(folder / _rows_file(page), version, rows)
+
+
+def _rows_file(page: str) -> str:
+    return f"rows-{page.replace('/', '-')}.pickle"
+
+
 def _shard_parses(path: Path, version: str) -> dict:
     """Read a shard of parses; a shard never saved holds none (every parse is checked by its digest)."""
     try:

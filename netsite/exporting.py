@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import vobject
 
+    from .rowmemo import RowMemo
+
 from .contact import Contact
 from .due import DueItem
 from .model import Network
@@ -46,15 +48,25 @@ _SUMMARY = {"thank-you": "Thank {}", "follow-up": "Follow up with {}", "reach-ou
 # --- iCalendar ----------------------------------------------------------------------------
 
 
-def due_calendar(network: Network) -> bytes:
-    """Return every due item as an all-day VEVENT; UIDs and DTSTAMP are stable for a given TODAY."""
+def due_calendar(network: Network, rows: RowMemo | None = None) -> bytes:
+    """Return every due item as an all-day VEVENT; UIDs and DTSTAMP are stable for a given TODAY.
+
+    rows, when given, holds events made by an earlier build (see rowmemo.py).
+    """
     stamp = f"{_ical_date(network.today)}T000000Z"
-    lines = _calendar_head(network.config.site.title)
-    for item in network.due:
-        lines.extend(_event(network, item, stamp))
-    lines.append("END:VCALENDAR")
-    text = "\r\n".join(lines) + "\r\n"
-    return _LONG_LINE.sub(_fold, text.encode())
+    events = [
+        _event(network, item, stamp)
+        if rows is None
+        else rows.row((item.kind, item.contact), item.contact, _event, network, item, stamp)
+        for item in network.due
+    ]
+    head = _content(_calendar_head(network.config.site.title))
+    return b"".join([head, *events, _content(["END:VCALENDAR"])])
+
+
+def _content(lines: list[str]) -> bytes:
+    """Return content lines as iCalendar writes them: CRLF after each, long ones folded."""
+    return _LONG_LINE.sub(_fold, ("\r\n".join(lines) + "\r\n").encode())
 
 
 def event_uid(item: DueItem) -> str:
@@ -78,10 +90,10 @@ def _calendar_head(title: str) -> list[str]:
     ]
 
 
-def _event(network: Network, item: DueItem, stamp: str) -> tuple[str, ...]:
-    """Return the content lines of one all-day VEVENT, in icalendar's canonical order."""
+def _event(network: Network, item: DueItem, stamp: str) -> bytes:
+    """Return one all-day VEVENT, its content lines in icalendar's canonical order."""
     description = _text("\n".join(_description(network, item)))
-    return (
+    lines = [
         "BEGIN:VEVENT",
         f"SUMMARY:{_text(_SUMMARY[item.kind].format(item.name))}",
         f"DTSTART;VALUE=DATE:{_ical_date(item.due)}",
@@ -92,7 +104,8 @@ def _event(network: Network, item: DueItem, stamp: str) -> tuple[str, ...]:
         f"DESCRIPTION:{description}",
         "TRANSP:TRANSPARENT",
         "END:VEVENT",
-    )
+    ]
+    return _content(lines)
 
 
 @cache  # a calendar of ten thousand events has a few hundred dates

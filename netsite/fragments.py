@@ -10,10 +10,10 @@ the bytes they make to what the templates made.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date
 from functools import cache
-from typing import NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from markupsafe import Markup
 
@@ -24,6 +24,9 @@ from .model import Network
 from .notes import contact_href
 from .problems import has_errors
 from .words import format_day, plural
+
+if TYPE_CHECKING:
+    from .rowmemo import RowMemo
 
 _STALE = ' <span class="badge stale" title="no interaction for over {} days">going cold</span>'
 MEMO_DEPTH = 32  # longer referral chains are rare: built each time, not kept
@@ -86,6 +89,19 @@ class ContactRow(NamedTuple):
     has_problems: bool
 
 
+class ContactRows:
+    """The rows of the contacts list, each made as it is reached: a row the page kept needs none."""
+
+    def __init__(self, people: Sequence[Contact], make: Callable[[Contact], ContactRow]) -> None:
+        self.people, self.make = people, make
+
+    def __iter__(self) -> Iterator[ContactRow]:
+        return map(self.make, self.people)
+
+    def __len__(self) -> int:
+        return len(self.people)
+
+
 _PROBLEM_FLAG = ' <span class="badge warn" title="has problems">!</span>'
 _ME = '<span class="muted">me</span>'
 
@@ -121,6 +137,11 @@ class Fragments:
         self._chains: dict[tuple[str, ...], str] = {(): ""}  # ids -> the links after "me"
         self._navs: dict[str, Markup] = {}
         self._links_made: dict[tuple[str, str, str], str] = {}
+        self.memo: RowMemo | None = None  # the rows kept by the page being rendered, if it keeps them
+
+    def _row(self, key: object, contact_id: str, make: Callable[..., str], *args: Any) -> str:
+        """Return a row of a long list: make(*args), or the row the page kept (see rowmemo.py)."""
+        return make(*args) if self.memo is None else self.memo.row(key, contact_id, make, *args)
 
     def url(self, target: str) -> str:
         """Return the link to a path given from the site root."""
@@ -195,9 +216,16 @@ class Fragments:
             html = self._links_made[key] = f'<a{attributes} href="{esc(self.root + target)}">{esc(text)}</a>'
         return html
 
-    def contact_rows(self, rows: Sequence[ContactRow]) -> Markup:
+    def contact_rows(self, rows: Iterable[ContactRow]) -> Markup:
         """Return the rows of the contacts table (ten thousand of them: a Jinja loop took half a second)."""
-        return Markup("".join(self._contact_row(row) for row in rows))
+        memo = self.memo
+        if memo is None or not isinstance(rows, ContactRows):
+            return Markup("".join(map(self._contact_row, rows)))
+        make = rows.make
+        return Markup("".join(memo.row(c.id, c.id, self._made_row, make, c) for c in rows.people))
+
+    def _made_row(self, make: Callable[[Contact], ContactRow], contact: Contact) -> str:
+        return self._contact_row(make(contact))
 
     def _contact_row(self, row: ContactRow) -> str:
         c = row.contact
@@ -223,7 +251,10 @@ class Fragments:
     def due_table(self, items: Sequence[DueItem], show_contact: bool = True) -> Markup:
         """Return a table of due items (every contact page has one, and the Due page lists them all)."""
         who = "<th>Who</th><th>Company</th>" if show_contact else ""
-        rows = "".join(self._due_row(item, show_contact) for item in items)
+        row, make = self._row, self._due_row
+        rows = "".join(
+            row((i.kind, i.contact, show_contact), i.contact, make, i, show_contact) for i in items
+        )
         return Markup(
             '<div class="scroll"><table class="due">\n'
             f"<thead><tr><th>Due</th><th>When</th><th>What</th>{who}</tr></thead>\n"
@@ -264,7 +295,7 @@ class Fragments:
         parts, depth = [], 0
         for contact, degree, size in order:
             parts.append("<ul>" if degree > depth else "</li>" + "</ul></li>" * (depth - degree))
-            parts.append(self._tree_node(contact, degree, size))
+            parts.append(self._row(contact.id, contact.id, self._tree_node, contact, degree, size))
             depth = degree
         parts.append("</li></ul>" * depth)
         return Markup("".join(parts))

@@ -155,6 +155,11 @@ class PageKeys:
             text = self.fronts[cid] = repr((cid, (self.files.get(path) or ("", ""))[1]))
         return text
 
+    def front_digests(self) -> dict[str, str]:
+        """Map each contact id to the digest of its front matter, where known."""
+        files = self.files
+        return {cid: files[c.path][1] for cid, c in self.network.contacts.items() if c.path in files}
+
     def _contact(self, contact: Any) -> str:
         """Return what a contact page depends on: its file (its status, badge and due items follow
         from it and the global key), referrer, problems, slugs, chain and referrals' front matter."""

@@ -19,17 +19,19 @@ from .contact_page import TEMPLATES, ContactPages, templates_digest
 from .due import DueItem
 from .escaping import escape
 from .exporting import due_calendar
-from .fragments import SECTIONS, ContactRow, Fragments, contact_url
+from .fragments import SECTIONS, ContactRow, ContactRows, Fragments, contact_url
 from .groups import Group
 from .layout import default_templates, template_dirs
 from .model import Network
 from .notes import NotesRenderer, Resolve, contact_resolver
 from .problems import count_errors
+from .rowmemo import RowMemo, RowMemos
 from .views import preorder
 from .words import format_day, plural
 
 TEMPLATE_SUFFIX = ".html"
 CALENDAR = "follow-ups.ics"
+ROW_PAGES = frozenset({"contacts/index.html", "tree.html", "due.html", CALENDAR})  # see rowmemo.py
 DASHBOARD_DUE = 25  # the most overdue items on the dashboard; the Due page lists them all
 ASSETS_DIR = "assets"
 
@@ -52,7 +54,7 @@ class Page:
     template: str
     context: dict[str, Any]
     lazy: Callable[[], dict[str, Any]] | None = None  # context computed only if the page is rendered
-    make: Callable[[], bytes] | None = None  # for a file that is not a template page
+    make: Callable[[RowMemo | None], bytes] | None = None  # for a file that is not a template page
 
 
 def make_environment(dirs: list[Path], bytecode: jinja2.BytecodeCache | None = None) -> jinja2.Environment:
@@ -165,6 +167,8 @@ class SiteRenderer:
         self.bytecode = _bytecode(compiled)
         self.envs: dict[str, jinja2.Environment] = {}
         self.contact_pages: dict[str, ContactPages] = {}  # by root, while contact.html is the default's
+        self.fragments: dict[str, Fragments] = {}  # by root
+        self.rows: RowMemos | None = None  # where the long pages keep their rows, if they do
         self.fast = self.dirs == [default_templates()] and templates_digest(self.dirs[0]) == TEMPLATES
 
     def render(self, page: Page) -> bytes:
@@ -173,8 +177,17 @@ class SiteRenderer:
 
     def render_shown(self, page: Page) -> tuple[bytes, dict[str, Any]]:
         """Return the bytes of one page, and the values its template was given."""
+        if self.rows is None or page.path not in ROW_PAGES:
+            return self._render_shown(page, None)
+        memo = self.rows.open(page.path)
+        shown = self._render_shown(page, memo)
+        self.rows.close(page.path, memo)
+        return shown
+
+    def _render_shown(self, page: Page, memo: RowMemo | None) -> tuple[bytes, dict[str, Any]]:
+        """Render a page, making its rows with the rows it kept, if given."""
         if page.make is not None:
-            return page.make(), {}
+            return page.make(memo), {}
         root = "../" * page.path.count("/")
         env = self.env(root)
         if page.template == "contact.html" and self.fast:
@@ -183,14 +196,18 @@ class SiteRenderer:
                 return self.contact_pages[root].render(page.path, context).encode("utf-8"), context
             except Exception:  # Jinja fails the same way, and says where in the template
                 pass
-        return _render_page(env, page)
+        self.fragments[root].memo = memo
+        try:
+            return _render_page(env, page)
+        finally:
+            self.fragments[root].memo = None
 
     def env(self, root: str) -> jinja2.Environment:
         """Return the environment of pages whose links to the site root start with root."""
         env = self.envs.get(root)
         if env is None:
             env = self.envs[root] = make_environment(self.dirs, self.bytecode)
-            fragments = Fragments(self.network, root)
+            fragments = self.fragments[root] = Fragments(self.network, root)
             functions = fragments.functions()
             env.globals.update(self.common, root=root, **functions)
             env.direct_calls.update((id(f), f) for f in functions.values())  # type: ignore[attr-defined]
@@ -268,7 +285,7 @@ def _common_context(network: Network) -> dict[str, Any]:
 
 def site_pages(network: Network, notes: Notes | None = None) -> list[Page]:
     """List every file of the site made from the model: the template pages and the calendar."""
-    return [*pages(network, notes), Page(CALENDAR, "", {}, make=lambda: due_calendar(network))]
+    return [*pages(network, notes), Page(CALENDAR, "", {}, make=partial(due_calendar, network))]
 
 
 def pages(network: Network, notes: Notes | None = None) -> Iterator[Page]:
@@ -402,24 +419,26 @@ def _week_context(network: Network, index: int) -> dict[str, Any]:
 
 
 def _contacts_list(facts: SiteFacts) -> dict[str, Any]:
-    """Give each row of the list its values, looked up here once rather than in the template."""
+    """Give the list its people, and its rows (made as the template reaches them)."""
+    people = facts.network.by_name
+    return {"people": people, "rows": ContactRows(people, partial(_contact_row, facts))}
+
+
+def _contact_row(facts: SiteFacts, c: Contact) -> ContactRow:
+    """Give a row of the list its values, looked up here once rather than in the template."""
     network, forest = facts.network, facts.network.forest
-    rows = [
-        ContactRow(
-            contact=c,
-            status=network.status[c.id],
-            degree=forest.degree[c.id],
-            referrer=network.contacts[forest.parent[c.id]] if forest.parent[c.id] else None,
-            last=network.last_contact[c.id],
-            company_page=facts.company_page(c.company),
-            company_key=(c.company or "").lower(),
-            tags=facts.tag_pages(c.tags),
-            tags_key="|".join(t.lower() for t in c.tags),
-            has_problems=c.path in network.problems_by_path,
-        )
-        for c in network.by_name
-    ]
-    return {"people": network.by_name, "rows": rows}
+    return ContactRow(
+        contact=c,
+        status=network.status[c.id],
+        degree=forest.degree[c.id],
+        referrer=network.contacts[forest.parent[c.id]] if forest.parent[c.id] else None,
+        last=network.last_contact[c.id],
+        company_page=facts.company_page(c.company),
+        company_key=(c.company or "").lower(),
+        tags=facts.tag_pages(c.tags),
+        tags_key="|".join(t.lower() for t in c.tags),
+        has_problems=c.path in network.problems_by_path,
+    )
 
 
 def wikilink_resolver(network: Network) -> Resolve:

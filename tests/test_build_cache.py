@@ -336,6 +336,36 @@ def test_a_logged_call_checks_only_the_pages_that_can_show_it(
     assert checked == {"contacts/bob.html", "contacts/cy.html"}
 
 
+def test_a_logged_call_makes_the_rows_of_the_long_lists_for_that_contact_only(
+    journal: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The contacts list, tree, Due page and calendar keep their other rows (see rowmemo.py)."""
+    from netsite import exporting, fragments
+
+    assert_same_as_uncached(journal)
+    made: list[str] = []
+    for module, name in [(fragments.Fragments, "_contact_row"), (fragments.Fragments, "_tree_node")]:
+        original = getattr(module, name)
+        monkeypatch.setattr(
+            module, name, lambda self, row, *rest, f=original, n=name: made.append(n) or f(self, row, *rest)
+        )
+    original_event = exporting._event
+    monkeypatch.setattr(exporting, "_event", lambda *args: made.append("_event") or original_event(*args))
+    log_call(journal)
+    assert build(journal, TODAY).ok
+    assert made.count("_contact_row") == 1 and made.count("_tree_node") == 1
+    assert made.count("_event") <= 2  # the contact's own due items, if any
+    assert_same_as_uncached(journal, after="log_call")
+
+
+def test_rows_kept_in_a_corrupt_file_are_made_again(journal: Path) -> None:
+    assert_same_as_uncached(journal)
+    for kept in (journal / ".netsite").glob("rows-*.pickle"):
+        kept.write_bytes(b"garbage")
+    log_call(journal)
+    assert_same_as_uncached(journal, after="log_call")
+
+
 def test_builder_sees_a_default_template_change(small: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A long-lived Builder (serve) must render again when a template it uses changes on disk."""
     defaults = small / "defaults"
