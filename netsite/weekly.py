@@ -106,11 +106,19 @@ def week_reports(
 ) -> list[WeekReport]:
     """Count each week in one pass; `referred` holds the ids whose referrer resolved."""
     tallies: dict[Week, _Tally] = defaultdict(_Tally)
+    by_day: dict[date, _Tally] = {}  # a few hundred days: each day's week looked up once
+
+    def tally_of(day: date) -> _Tally:
+        tally = by_day.get(day)
+        if tally is None:
+            tally = by_day[day] = tallies[Week.of(day)]
+        return tally
+
     for c in contacts:
         if c.added is not None:
-            tallies[Week.of(c.added)].new.append(c.id)
+            tally_of(c.added).new.append(c.id)
         for e in c.log:
-            tally = tallies[Week.of(e.date)]
+            tally = tally_of(e.date)
             tally.reached[c.id] = None
             tally.kinds[e.kind] += 1
     firsts = sorted(c.log[0].date for c in contacts if c.log)
