@@ -1,7 +1,8 @@
 """The plain subset of Markdown that notes mostly use, rendered without Python-Markdown's parsers.
 
-Most notes are headings, paragraphs, `> ` quotes, tight `- ` (or `* `, `+ `) or `1. ` lists and
-simple tables (`| a | b |` rows between borders, under a `| --- | :-: |` separator) of plain text with
+Most notes are headings, paragraphs (whose later lines may start like list items: Python-Markdown
+leaves them text), `> ` quotes, tight `- ` (or `* `, `+ `) or `1. ` lists and simple tables
+(`| a | b |` rows between borders, under a `| --- | :-: |` separator) of plain text with
 `**strong**` and `*emphasised*` or `_emphasised_` words, `` `code` ``, `[text](url)` links and
 `[[wikilinks]]`. For such a note this module writes the HTML Python-Markdown writes (with
 notes.py's configuration: sane_lists, tables, wikilinks, safe links), escaped as its serializer
@@ -28,6 +29,9 @@ _REFUSED = re.compile(
 # A line that would start anything but a paragraph: code, heading, list, quote, rule, setext
 # underline, table row, or an asterisk that starts no `*emphasis*`.
 _NOT_TEXT = re.compile(r"^(?:[ #>+=|-]|\*(?!\*?\S)|\d+[.)])|^[|: -]+$")
+# A later line of a paragraph that looks like a list item: Python-Markdown starts lists only at a
+# block's start, so it stays text (unless it is a rule, such as `- - -`).
+_CONTINUED = re.compile(r"(?:[-+]|\d+[.)]) (?![-*_ ]*$)\S")
 _BULLET = re.compile(r"([-*+]) (\S.*)")
 _NUMBERED = re.compile(r"(\d+)\. (\S.*)")
 _HEADING = re.compile(r"(#{1,6})([^#]*)")
@@ -100,7 +104,9 @@ class MarkdownSubset:
             if self.last_block == "list":  # Python-Markdown might join the two lists
                 raise Refused
             self._list(out, lines)
-        elif any(_NOT_TEXT.match(line) for line in lines):
+        elif _NOT_TEXT.match(lines[0]) or any(
+            _NOT_TEXT.match(line) and not _CONTINUED.match(line) for line in lines[1:]
+        ):
             raise Refused
         else:
             out.append(f"<p>{self._inline(chr(10).join(lines))}</p>")

@@ -109,6 +109,11 @@ TOKENS = [
     "\n### Heading *one*\n",
     "#tag",
     "\n1. first\n2. second",
+    "\n1) x",
+    "\n- - -",
+    "\n- -x",
+    "\n+ [[Ann]]",
+    "\n- _a_ **b**",
     "3. ",
     "10. ",
     "a*b*c",
@@ -204,6 +209,7 @@ def test_tables_and_quotes_take_the_shortcut_only_as_python_markdown_reads_them(
         "## TIARA\nWhat *trends* matter?\n\n3. Which skills?\n4. What next?",
         "Asked:\n\n| topic | answer |\n| --- | :-: |\n| team | [[Ann]] |\n| hiring | **Q1** |\n",
         "## TIARA\n> Ask what *trends* she sees,\n> and who else to ask ([[Ann]]).\n\nThen:\n\n- thank her",
+        "Topics:\n- roadmap, with [[Ann]]\n- hiring\n1) next steps",
     ],
 )
 def test_plain_notes_take_the_shortcut(text: str) -> None:
@@ -227,6 +233,7 @@ def test_plain_notes_take_the_shortcut(text: str) -> None:
         "- a\n\n- b",
         "- a\n\n1. b",
         "- a\ncontinued",
+        "a paragraph\n- - -",
         "_a",
         "__strong__",
         "&amp;",
