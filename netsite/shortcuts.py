@@ -31,7 +31,7 @@ from .config import CONFIG_NAME
 from .contact import Contact
 from .digests import digest
 from .journal import CONTACTS_DIR, contact_id, contact_names, parse_bytes, read_bytes, relative_path
-from .layout import TEMPLATES_DIR, template_dirs
+from .layout import TEMPLATES_DIR
 from .output import MANIFEST, SiteFiles, Staging, WriteStats, present_files, read_manifest
 from .problems import Problem
 from .result import BuildResult
@@ -95,8 +95,8 @@ def _digest_of(root: Path, rel: str) -> str:
 
 def _input_files(root: Path, names: list[str]) -> list[str]:
     files = [f"{CONTACTS_DIR}/{name}" for name in names]
-    own = [d for d in template_dirs(root) if d == root / TEMPLATES_DIR]
-    templates = sorted(relative_path(root, f) for d in own for f in d.rglob("*") if f.is_file())
+    own = root / TEMPLATES_DIR  # even a copy of the defaults: it may be edited
+    templates = sorted(relative_path(root, f) for f in own.rglob("*") if f.is_file()) if own.is_dir() else []
     config = [CONFIG_NAME] if (root / CONFIG_NAME).exists() else []
     return [*files, *config, *templates]
 

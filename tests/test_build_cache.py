@@ -182,6 +182,20 @@ def test_a_template_of_the_journal_own_is_used_and_then_dropped(journal: Path) -
     assert_same_as_uncached(journal)
 
 
+def test_a_copy_of_the_default_templates_counts_as_the_defaults_until_edited(journal: Path) -> None:
+    """So the builds made for the defaults (page keys, Python contact pages) still apply to it."""
+    from netsite.layout import default_templates, template_dirs
+
+    shutil.copytree(default_templates(), journal / "templates")
+    assert template_dirs(journal) == [default_templates()]
+    assert_same_as_uncached(journal)
+    assert site.SiteRenderer(render(journal, TODAY).network, journal).fast  # type: ignore[arg-type]
+    replace(journal / "templates" / "contact.html", "<h1>", '<h1 class="edited">')
+    assert template_dirs(journal) == [journal / "templates", default_templates()]
+    assert_same_as_uncached(journal, after="editing the copy")
+    assert 'class="edited"' in output_tree(journal)["contacts/" + contact(journal, 0).stem + ".html"].decode()
+
+
 def test_a_corrupt_cache_is_ignored(journal: Path) -> None:
     assert_same_as_uncached(journal)
     folder = journal / caching.CACHE_DIR
