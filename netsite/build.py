@@ -10,7 +10,7 @@ cache at all.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Container, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import partial
@@ -334,9 +334,13 @@ class _Plan:
         return found, checks
 
 
-def _plan(network: Network, root: Path, store: BuildCache, compiled: Any = None, rows: bool = False) -> _Plan:
+def _plan(
+    network: Network, root: Path, store: BuildCache, compiled: Any = None, seen: Container[str] | None = None
+) -> _Plan:
     """Lay out the pages of a build; compiled is where Jinja may keep compiled templates (a folder,
-    or a jinja2.BytecodeCache); with rows, the long pages keep their rows in the cache folder."""
+    or a jinja2.BytecodeCache). Given seen, the pages rendered before, those of the long pages
+    among them keep their rows in the cache folder (a page seen for the first time keeps none: a
+    first build would spend more saving them than any later build saves)."""
     from .notes import CachedNotes
     from .pagekeys import page_keys
     from .rowmemo import RowMemos
@@ -349,8 +353,9 @@ def _plan(network: Network, root: Path, store: BuildCache, compiled: Any = None,
     keys = None
     if site.dirs == [default_templates()]:  # keys describe the default templates only
         keys = page_keys(network, store.digests(), caching.folder_digest(site.dirs))
-        if rows:
-            site.rows = RowMemos(caching.cache_folder(root), store.version, keys.shape, keys.front_digests())
+        if seen is not None:
+            folder = caching.cache_folder(root)
+            site.rows = RowMemos(folder, store.version, keys.shape, keys.front_digests(), seen)
     return _Plan(site, notes, pages, keys)
 
 
@@ -382,7 +387,7 @@ def _build(
     out = root / OUTPUT_DIR
     try:
         old = read_manifest(out)
-        plan = _plan(network, root, store, compiled, rows=kept is not None)
+        plan = _plan(network, root, store, compiled, seen=store.pages if kept is not None else None)
         stats, paths = _write(out, old, plan, store, jobs, kept)
         store.keep_notes({plan.notes.key(c.notes) for c in network.contacts.values()})
     except (RenderError, OutputError) as exc:
@@ -543,7 +548,8 @@ def _render_held(
         return failed or BuildResult(failure=_BAD_CONFIG)
     try:
         # The long pages keep their rows where `netsite build` keeps its cache; serve makes no folder.
-        plan = _plan(network, root, store, compiled, rows=caching.cache_folder(root).is_dir())
+        seen = held if caching.cache_folder(root).is_dir() else None
+        plan = _plan(network, root, store, compiled, seen=seen)
         files = _render_all(plan, held, store, jobs)
         store.keep_notes({plan.notes.key(c.notes) for c in network.contacts.values()})
     except RenderError as exc:

@@ -11,7 +11,7 @@ written by it when a row changed.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Callable, Container, Hashable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -47,13 +47,18 @@ class RowMemo:
 
 
 class RowMemos:
-    """Where pages keep their rows, and the shape of the network they are made for."""
+    """Where pages keep their rows, the shape of the network they are made for, and the pages that
+    keep them: those rendered before (a first build would spend more saving rows than it saves)."""
 
-    def __init__(self, folder: Path, version: str, shape: str, fronts: Mapping[str, str]) -> None:
-        self.folder, self.version, self.shape, self.fronts = folder, version, shape, fronts
+    def __init__(
+        self, folder: Path, version: str, shape: str, fronts: Mapping[str, str], seen: Container[str]
+    ) -> None:
+        self.folder, self.version, self.shape, self.fronts, self.seen = folder, version, shape, fronts, seen
 
-    def open(self, page: str) -> RowMemo:
-        """Return the rows a page kept, if made for this shape (else none)."""
+    def open(self, page: str) -> RowMemo | None:
+        """Return the rows a page kept, if made for this shape (else none); None: it keeps none."""
+        if page not in self.seen:
+            return None
         saved = caching.load_rows(self.folder, page, self.version)
         rows = saved.get("rows") if saved.get("shape") == self.shape else None
         return RowMemo(rows if isinstance(rows, dict) else {}, self.fronts)

@@ -177,11 +177,10 @@ class SiteRenderer:
 
     def render_shown(self, page: Page) -> tuple[bytes, dict[str, Any]]:
         """Return the bytes of one page, and the values its template was given."""
-        if self.rows is None or page.path not in ROW_PAGES:
-            return self._render_shown(page, None)
-        memo = self.rows.open(page.path)
+        memo = self.rows.open(page.path) if self.rows is not None and page.path in ROW_PAGES else None
         shown = self._render_shown(page, memo)
-        self.rows.close(page.path, memo)
+        if memo is not None:
+            self.rows.close(page.path, memo)  # type: ignore[union-attr]
         return shown
 
     def _render_shown(self, page: Page, memo: RowMemo | None) -> tuple[bytes, dict[str, Any]]:

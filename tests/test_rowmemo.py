@@ -37,20 +37,33 @@ def test_rows_no_longer_shown_make_the_memo_stale() -> None:
 
 
 def test_rows_are_kept_for_one_shape_only(tmp_path: Path) -> None:
-    memos = RowMemos(tmp_path, "v1", "shape-1", {"a": "f"})
-    memo = memos.open("contacts/index.html")
+    page = "contacts/index.html"
+    memos = RowMemos(tmp_path, "v1", "shape-1", {"a": "f"}, {page})
+    memo = memos.open(page)
+    assert memo is not None
     memo.row("a", "a", str.upper, "row")
-    memos.close("contacts/index.html", memo)
-    assert memos.open("contacts/index.html").rows == {"a": ("f", "ROW")}
-    assert RowMemos(tmp_path, "v1", "shape-2", {"a": "f"}).open("contacts/index.html").rows == {}
-    assert RowMemos(tmp_path, "v2", "shape-1", {"a": "f"}).open("contacts/index.html").rows == {}
+    memos.close(page, memo)
+    assert opened(memos, page) == {"a": ("f", "ROW")}
+    assert opened(RowMemos(tmp_path, "v1", "shape-2", {"a": "f"}, {page}), page) == {}
+    assert opened(RowMemos(tmp_path, "v2", "shape-1", {"a": "f"}, {page}), page) == {}
+
+
+def test_a_page_seen_for_the_first_time_keeps_no_rows(tmp_path: Path) -> None:
+    assert RowMemos(tmp_path, "v1", "shape", {"a": "f"}, set()).open("tree.html") is None
+
+
+def opened(memos: RowMemos, page: str) -> dict:
+    memo = memos.open(page)
+    assert memo is not None
+    return memo.rows
 
 
 def test_an_unreadable_rows_file_is_no_rows(tmp_path: Path) -> None:
-    memos = RowMemos(tmp_path, "v1", "shape", {})
+    memos = RowMemos(tmp_path, "v1", "shape", {}, {"tree.html"})
     memo = memos.open("tree.html")
+    assert memo is not None
     memo.row("a", "a", str.upper, "row")  # front unknown: nothing to keep
     memos.close("tree.html", memo)
     assert not list(tmp_path.iterdir())
     (tmp_path / "rows-tree.html.pickle").write_bytes(b"not a pickle")
-    assert memos.open("tree.html").rows == {}
+    assert opened(memos, "tree.html") == {}
