@@ -290,6 +290,34 @@ class Fragments:
             f"{esc(format_day(entry.date))}</time> {_log_badge(entry)} {self.person(contact)}{note}</li>"
         )
 
+    def people_list(self, ids: Iterable[str]) -> Markup:
+        """Return links to contacts, separated by commas."""
+        contacts = self.network.contacts
+        return Markup(", ".join(self.person(contacts[cid]) for cid in ids))
+
+    def member_items(self, ids: Iterable[str]) -> Markup:
+        """Return contacts as list items, each with its company and status badge."""
+        return Markup("".join(self._member(cid) for cid in ids))
+
+    def _member(self, cid: str) -> str:
+        c = self.network.contacts[cid]
+        company = f", {esc(c.company)}" if c.company else ""
+        return f"<li>{self.person(c)}{company} {self.status_badge(cid)}</li>\n"
+
+    def newcomer_items(self, ids: Iterable[str], referred: Iterable[str]) -> Markup:
+        """Return a week's new contacts as list items, ordered by id: each with its company, and who
+        referred it if among referred."""
+        by, contacts = set(referred), self.network.contacts
+        return Markup("".join(self._newcomer(contacts[cid], cid in by) for cid in sorted(ids)))
+
+    def _newcomer(self, c: Contact, referred: bool) -> str:
+        company = f", {esc(c.company)}" if c.company else ""
+        via = ""
+        if referred:
+            referrer = self.network.contacts[self.network.forest.referrer[c.id]]  # type: ignore[index]
+            via = f' <span class="muted">via {self.person(referrer)}</span>'
+        return f"<li>{self.person(c)}{company}{via}</li>"
+
     def tree_items(self, order: Iterable[tuple[Contact, int, int]]) -> Markup:
         """Return the referral forest as nested lists: (contact, degree, branch size) in preorder."""
         parts, depth = [], 0
@@ -326,6 +354,9 @@ class Fragments:
             "timeline_items": self.timeline_items,
             "tree_items": self.tree_items,
             "interaction_items": self.interaction_items,
+            "people_list": self.people_list,
+            "member_items": self.member_items,
+            "newcomer_items": self.newcomer_items,
             "due_when": due_when,
             "due_label": due_label,
         }

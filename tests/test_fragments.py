@@ -17,7 +17,7 @@ TODAY = date(2026, 11, 25)
 
 HOSTILE = {
     "a.md": '---\nname: "<b>Ann</b> & Co"\nlog:\n  - 2026-11-20 call\n---\n',
-    "b.md": "---\nname: Bob\nreferred_by: a\nlog:\n  - 2026-01-02 email\n---\n",
+    "b.md": "---\nname: Bob\nreferred_by: a\ncompany: <i>B</i> & Co\nlog:\n  - 2026-01-02 email\n---\n",
 }
 
 
@@ -146,3 +146,19 @@ def test_tree_items_nest_and_close_every_list(tmp_path: Path) -> None:
     assert 'title="people in this branch below Root &amp; Co">+2</span>' in html
     assert '<span class="muted">· &lt;Acme&gt;</span>' in html
     assert html.endswith("</li></ul>")
+
+
+def test_people_lists_escape_names_and_companies(tmp_path: Path) -> None:
+    network = _network(tmp_path)
+    fragments = Fragments(network, "../")
+    ann = '<a href="../contacts/a.html">&lt;b&gt;Ann&lt;/b&gt; &amp; Co</a>'
+    bob = '<a href="../contacts/b.html">Bob</a>'
+    assert fragments.people_list(["a", "b"]) == f"{ann}, {bob}"
+    members = fragments.member_items(["b"])
+    assert members.startswith(f'<li>{bob}, &lt;i&gt;B&lt;/i&gt; &amp; Co <span class="badge status-')
+    assert members.endswith("</li>\n")
+    newcomers = fragments.newcomer_items(["b", "a"], referred=["b"])
+    assert (
+        newcomers
+        == f'<li>{ann}</li><li>{bob}, &lt;i&gt;B&lt;/i&gt; &amp; Co <span class="muted">via {ann}</span></li>'
+    )
