@@ -19,12 +19,13 @@ need not be rendered again. The keys follow what the default templates read:
 
 Those are the fine keys. A coarse key is checked first, and while it is unchanged the fine key
 need not be computed at all. For a contact page it is the shape of the network (the global key,
-every problem, each contact's id, name and path, the referral forest, the company and tag slugs:
-everything but its own file and its referrals' front matter that the fine key reads, and more),
-its own file, and the front matter of each person it referred: logging a call re-checks only the
-pages of that person and their referrer. For a company or tag page it is the shape, the group and
-the front matter of its members. For every other page it is the global key, every problem and
-every contact's front matter: it stays the same when nothing but notes changed.
+which files have problems, each contact's id, name and path, the referral forest, the company and
+tag slugs: everything but its own file, its own problems and its referrals' front matter that the
+fine key reads, and more), its own file and problems, and the front matter of each person it
+referred: logging a call re-checks only the pages of that person and their referrer. For a
+company or tag page it is the shape, the group and the front matter of its members. For every
+other page it is the global key, every problem and every contact's front matter: it stays the
+same when nothing but notes changed.
 
 A journal with templates of its own gets no keys at all: its pages are always rendered. When a
 default template starts to read something new, add it here; tests/test_build_cache.py compares
@@ -85,7 +86,8 @@ class PageKeys:
         """Return a key that changes whenever anything the page's fine key reads changes."""
         if page.template == "contact.html":
             contact = page.context["contact"]
-            own = (contact.path, self.files.get(contact.path))
+            path = contact.path
+            own = (path, self.files.get(path), self.network.problems_by_path.get(path))
             return _text_digest(f"{self.shape}|{own!r}|{self._referred(contact.id)}")
         if page.template in ("company.html", "tag.html"):
             group = page.context["group"]
@@ -94,11 +96,13 @@ class PageKeys:
 
     def _shape(self) -> str:
         """Digest the shape of the network: all a contact page's fine key reads of other contacts but
-        its referrals' front matter (and more: a change here re-checks every contact page)."""
+        its referrals' front matter (and more: a change here re-checks every contact page). Of the
+        problems, only which files have any: a page shows its own, and lists flag the others."""
         network, facts, forest = self.network, self.facts, self.network.forest
         people = [(cid, c.name, c.path) for cid, c in network.contacts.items()]
         slugs = (facts.company_slugs, facts.tag_slugs)
-        return _digest((self.top, network.problems, people, forest.parent, forest.referrer, slugs))
+        flagged = tuple(network.problems_by_path)
+        return _digest((self.top, flagged, people, forest.parent, forest.referrer, slugs))
 
     def fine(self, page: Page, notes: CachedNotes) -> str | None:
         """Return the key of one page: for a contact page, with the answers its notes' wikilinks get

@@ -350,6 +350,31 @@ def test_a_logged_call_checks_only_the_pages_that_can_show_it(
     assert checked == {"contacts/bob.html", "contacts/cy.html"}
 
 
+def test_a_warning_that_changes_its_words_checks_only_its_own_page(
+    small: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Other pages flag a file with problems; only its own page shows what they say."""
+    from netsite import pagekeys
+
+    dee = small / "contacts" / "dee.md"
+    replace(dee, "company: Acme", "company: Acme\nnext_follow_up: 2026-11-03\nlog:\n  - 2026-11-01 call: hi")
+    assert_same_as_uncached(small)
+    checked: set[str] = set()
+    original = pagekeys.PageKeys.fine
+
+    def fine(self: pagekeys.PageKeys, page: site.Page, notes: object) -> str | None:
+        if page.template == "contact.html":
+            checked.add(page.path)
+        return original(self, page, notes)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pagekeys.PageKeys, "fine", fine)
+    replace(dee, "  - 2026-11-01 call: hi", "  - 2026-11-01 call: hi\n  - 2026-11-02 email: more")
+    warning = "next_follow_up 2026-11-03 is 1 days after the last contact (2026-11-02)"
+    assert warning in render(small, TODAY).files["contacts/dee.html"].decode()
+    assert_same_as_uncached(small)
+    assert checked == {"contacts/dee.html"}
+
+
 def test_a_logged_call_makes_the_rows_of_the_long_lists_for_that_contact_only(
     journal: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
