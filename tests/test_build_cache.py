@@ -329,13 +329,10 @@ def test_pages_that_show_a_neighbour_follow_its_edits(small: Path, file: str, ol
     assert_same_as_uncached(small)
 
 
-def test_a_logged_call_checks_only_the_pages_that_can_show_it(
-    small: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The network keeps its shape, so only Cy's page and her referrer Bob's are checked again."""
+def checked_contact_pages(monkeypatch: pytest.MonkeyPatch) -> set[str]:
+    """Record, from now on, the contact pages whose fine keys are computed (checked)."""
     from netsite import pagekeys
 
-    assert_same_as_uncached(small)
     checked: set[str] = set()
     original = pagekeys.PageKeys.fine
 
@@ -345,6 +342,15 @@ def test_a_logged_call_checks_only_the_pages_that_can_show_it(
         return original(self, page, notes)  # type: ignore[arg-type]
 
     monkeypatch.setattr(pagekeys.PageKeys, "fine", fine)
+    return checked
+
+
+def test_a_logged_call_checks_only_the_pages_that_can_show_it(
+    small: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The network keeps its shape, so only Cy's page and her referrer Bob's are checked again."""
+    assert_same_as_uncached(small)
+    checked = checked_contact_pages(monkeypatch)
     replace(small / "contacts" / "sub/cy.md", "tags: [x]", "log:\n  - 2026-11-02 call: met\ntags: [x]")
     assert_same_as_uncached(small)
     assert checked == {"contacts/bob.html", "contacts/cy.html"}
@@ -354,20 +360,10 @@ def test_a_warning_that_changes_its_words_checks_only_its_own_page(
     small: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Other pages flag a file with problems; only its own page shows what they say."""
-    from netsite import pagekeys
-
     dee = small / "contacts" / "dee.md"
     replace(dee, "company: Acme", "company: Acme\nnext_follow_up: 2026-11-03\nlog:\n  - 2026-11-01 call: hi")
     assert_same_as_uncached(small)
-    checked: set[str] = set()
-    original = pagekeys.PageKeys.fine
-
-    def fine(self: pagekeys.PageKeys, page: site.Page, notes: object) -> str | None:
-        if page.template == "contact.html":
-            checked.add(page.path)
-        return original(self, page, notes)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(pagekeys.PageKeys, "fine", fine)
+    checked = checked_contact_pages(monkeypatch)
     replace(dee, "  - 2026-11-01 call: hi", "  - 2026-11-01 call: hi\n  - 2026-11-02 email: more")
     warning = "next_follow_up 2026-11-03 is 1 days after the last contact (2026-11-02)"
     assert warning in render(small, TODAY).files["contacts/dee.html"].decode()
