@@ -504,11 +504,11 @@ def _run(
 ) -> list[Any]:
     """Run work over the candidate pages in chunks, in helper processes too when there is enough of it.
 
-    A page known from an earlier build (candidates[1] of them) counts as a fraction of one: its keys
-    are checked, and mostly show it unchanged (a logged call at 1,000 contacts checks them all, and
-    a helper would cost more than it saves). The biggest pages (the calendar, the lists of everyone)
-    go first and alone, then week, company and tag pages a few at a time, then contact pages, so
-    that the processes finish together.
+    Counting the work in contact pages, a page known from an earlier build (candidates[1] of them)
+    counts as a fraction of one, for its keys are checked and mostly show it unchanged, and a page
+    that lists everyone as many, one for every BIG_PAGE pages of the site. The biggest pages (the
+    calendar, the lists of everyone) go first and alone, then week, company and tag pages a few at
+    a time, then contact pages, so that the processes finish together.
     """
     todo, checks = candidates
     kinds: dict[str, list[int]] = {"big": [], "group": [], "contact": []}
