@@ -144,11 +144,7 @@ class ContactPages:
         f, referrals = self.f, context["referrals"]
         parts = [f'<section>\n<h2>Referred me to <span class="count">{len(referrals)}</span></h2>\n']
         if referrals:
-            items = "".join(
-                f"<li>{f.person(r)}{f', {esc(r.company)}' if r.company else ''} {f.status_badge(r.id)}</li>"
-                for r in referrals
-            )
-            parts.append(f'<ul class="people">{items}</ul>\n')
+            parts.append(f'<ul class="people">{"".join(map(f.member_item, referrals))}</ul>\n')
         else:
             parts.append(f'<p class="empty">No names from {esc(c.name)} yet.</p>')
         parts.append("</section>\n\n<section>\n<h2>Log</h2>\n")

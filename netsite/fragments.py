@@ -296,13 +296,17 @@ class Fragments:
         return Markup(", ".join(self.person(contacts[cid]) for cid in ids))
 
     def member_items(self, ids: Iterable[str]) -> Markup:
-        """Return contacts as list items, each with its company and status badge."""
-        return Markup("".join(self._member(cid) for cid in ids))
+        """Return contacts as list items, one a line, each with its company and status badge."""
+        contacts = self.network.contacts
+        return Markup("".join(f"{self.member_item(contacts[cid])}\n" for cid in ids))
 
-    def _member(self, cid: str) -> str:
-        c = self.network.contacts[cid]
-        company = f", {esc(c.company)}" if c.company else ""
-        return f"<li>{self.person(c)}{company} {self.status_badge(cid)}</li>\n"
+    def member_item(self, contact: Contact) -> str:
+        """Return a contact as a list item: its link, its company and its status badge."""
+        return f"<li>{self._named(contact)} {self.status_badge(contact.id)}</li>"
+
+    def _named(self, contact: Contact) -> str:
+        """Return a link to the contact's page, followed by its company if it has one."""
+        return f"{self.person(contact)}, {esc(contact.company)}" if contact.company else self.person(contact)
 
     def newcomer_items(self, ids: Iterable[str], referred: Iterable[str]) -> Markup:
         """Return a week's new contacts as list items, ordered by id: each with its company, and who
@@ -311,12 +315,11 @@ class Fragments:
         return Markup("".join(self._newcomer(contacts[cid], cid in by) for cid in sorted(ids)))
 
     def _newcomer(self, c: Contact, referred: bool) -> str:
-        company = f", {esc(c.company)}" if c.company else ""
         via = ""
         if referred:
             referrer = self.network.contacts[self.network.forest.referrer[c.id]]  # type: ignore[index]
             via = f' <span class="muted">via {self.person(referrer)}</span>'
-        return f"<li>{self.person(c)}{company}{via}</li>"
+        return f"<li>{self._named(c)}{via}</li>"
 
     def tree_items(self, order: Iterable[tuple[Contact, int, int]]) -> Markup:
         """Return the referral forest as nested lists: (contact, degree, branch size) in preorder."""
