@@ -344,7 +344,7 @@ def _plan(
     from .notes import CachedNotes
     from .pagekeys import page_keys
     from .rowmemo import RowMemos
-    from .site import SiteRenderer, site_pages, wikilink_resolver
+    from .site import ROW_PAGES, SiteRenderer, site_pages, wikilink_resolver
 
     site = SiteRenderer(network, root, compiled)
     allow_html = network.config.site.allow_html
@@ -353,7 +353,7 @@ def _plan(
     keys = None
     if site.dirs == [default_templates()]:  # keys describe the default templates only
         keys = page_keys(network, store.digests(), caching.folder_digest(site.dirs))
-        if seen is not None:
+        if seen is not None and any(page in seen for page in ROW_PAGES):  # none on a first build
             folder = caching.cache_folder(root)
             site.rows = RowMemos(folder, store.version, keys.shape, keys.front_digests(), seen)
     return _Plan(site, notes, pages, keys)

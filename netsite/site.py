@@ -177,10 +177,11 @@ class SiteRenderer:
 
     def render_shown(self, page: Page) -> tuple[bytes, dict[str, Any]]:
         """Return the bytes of one page, and the values its template was given."""
-        memo = self.rows.open(page.path) if self.rows is not None and page.path in ROW_PAGES else None
+        rows = self.rows if page.path in ROW_PAGES else None
+        memo = rows.open(page.path) if rows is not None else None
         shown = self._render_shown(page, memo)
-        if memo is not None:
-            self.rows.close(page.path, memo)  # type: ignore[union-attr]
+        if rows is not None and memo is not None:
+            rows.close(page.path, memo)
         return shown
 
     def _render_shown(self, page: Page, memo: RowMemo | None) -> tuple[bytes, dict[str, Any]]:
