@@ -158,12 +158,16 @@ def build(
             return _build(root, today, strict, BuildCache(version), jobs or cpu_count())
     inputs = take_inputs(root, today, strict, version)
     last = caching.load_stamp(root, version)
-    quick = unchanged(root, inputs, last) or notes_only(root, inputs, last)
+    quick = unchanged(root, inputs, last)
     if quick is not None:
         return quick
     with settled_heap():
         with no_collection(settle=True):  # unpickling makes many objects and no cycles
-            store = caching.load_cache(root, version)
+            store = caching.load_cache(root, version, whole=False)
+            quick = notes_only(root, inputs, last, store)
+            if quick is not None:
+                return quick
+            store = caching.load_rest(root, store)
         compiled = caching.compiled_templates(root, version)
         store.folder = caching.cache_folder(root) if compiled is not None else None
         kept = caching.page_store(root)

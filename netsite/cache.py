@@ -346,21 +346,37 @@ def cache_folder(root: Path) -> Path:
 def load_cache(root: Path, version: str, whole: bool = True) -> BuildCache:
     """Read the journal's cache; an empty one when absent, unreadable or from other code.
 
-    Unless whole, neither parses (see load_shard) nor notes are read, and notes are not saved.
+    Unless whole, neither parses (see load_shard and load_rest) nor notes are read, and notes are
+    not saved.
     """
-    folder = root / CACHE_DIR
     try:
-        cache = _load(folder / CACHE_FILE)
-        if not isinstance(cache, BuildCache) or cache.version != version:
-            return BuildCache(version)
-        cache.notes_held = whole
-        for number in range(SHARDS) if whole else ():
-            cache.parses.update(_shard_parses(folder / _shard_file(number), version))
-        cache.notes = _versioned(folder / NOTES_FILE, version) if whole else {}
-        cache.notes_saved = dict(cache.notes) if whole else None
+        cache = _load(root / CACHE_DIR / CACHE_FILE)
     except Exception:  # a cache is only ever a shortcut: anything wrong with it means no cache
         return BuildCache(version)
+    if not isinstance(cache, BuildCache) or cache.version != version:
+        return BuildCache(version)
     cache.dirty = set()
+    cache.notes_held = False
+    return load_rest(root, cache) if whole else cache
+
+
+def load_rest(root: Path, cache: BuildCache) -> BuildCache:
+    """Read the parses and notes into a cache read in part; an empty cache if they cannot be read.
+
+    What the cache learned since it was read stays (a newer parse of a file is not replaced).
+    """
+    if cache.notes_held:  # read whole already, or new
+        return cache
+    folder = root / CACHE_DIR
+    try:
+        for number in range(SHARDS):
+            for key, parse in _shard_parses(folder / _shard_file(number), cache.version).items():
+                cache.parses.setdefault(key, parse)
+        cache.notes = _versioned(folder / NOTES_FILE, cache.version)
+    except Exception:  # as in load_cache
+        return BuildCache(cache.version)
+    cache.notes_saved = dict(cache.notes)
+    cache.notes_held = True
     return cache
 
 

@@ -18,6 +18,7 @@ import os
 import shutil
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from .digests import digest
@@ -262,10 +263,14 @@ class PageStore:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self.checked: dict[str, bool] = {}
+
+    @cached_property
+    def digests(self) -> set[str]:
+        """Return the digests of the pages in the store (listed when first needed: most builds never ask)."""
         try:
-            self.digests = {entry.name for entry in os.scandir(folder) if entry.is_file()}
+            return {entry.name for entry in os.scandir(self.folder) if entry.is_file()}
         except OSError:
-            self.digests = set()
+            return set()
 
     def intact(self, sum_: str) -> bool:
         """Tell whether a page with this digest is in the store, its bytes checked against the digest."""

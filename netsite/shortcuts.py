@@ -35,7 +35,6 @@ from .layout import TEMPLATES_DIR
 from .output import MANIFEST, SiteFiles, Staging, WriteStats, present_files, read_manifest
 from .problems import Problem
 from .result import BuildResult
-from .workers import no_collection
 
 OUTPUT_DIR = "output"
 _UNREADABLE: StatKey = (-1, -1, -1, -1)  # the stat of a listed file that could not be stat-ed
@@ -159,13 +158,15 @@ class _Edit:
     problems: tuple[Problem, ...]  # the file's own, the same before and after
 
 
-def notes_only(root: Path, inputs: Inputs, last: Stamp | None) -> BuildResult | None:
+def notes_only(root: Path, inputs: Inputs, last: Stamp | None, cache: BuildCache) -> BuildResult | None:
     """Splice new notes into their pages in output/ when the files that changed since the last build
-    changed in their notes alone; None when anything else may have changed (the full build is needed)."""
+    changed in their notes alone; None when anything else may have changed (the full build is needed).
+
+    cache is the build cache, read in part (cache.load_cache(whole=False)); it learns what was
+    read, and the full build goes on with it.
+    """
     if last is None or not _comparable(root, inputs, last):
         return None
-    with no_collection():
-        cache = caching.load_cache(root, inputs.context[0], whole=False)
     out = root / OUTPUT_DIR
     manifest = read_manifest(out)
     pages = splice_notes(root, inputs, last.seen, cache, partial(_page_in, out, manifest))
