@@ -276,6 +276,7 @@ class _Plan:
     notes: Any  # notes.CachedNotes
     pages: list[Any]  # site.Page
     keys: Any  # pagekeys.PageKeys; None when the journal has templates of its own: nothing is reused
+    moved: set[str] | None = None  # contacts whose page's coarse key may have changed (None: any may)
 
     def coarse(self, index: int) -> str | None:
         """Return the coarse key of a page (None: unknown, check and render it)."""
@@ -332,19 +333,33 @@ class _Plan:
         found, checks = [], 0
         for index, page in enumerate(self.pages):
             entry = known(page.path)
-            if entry is None or self.keys is None or entry[0] != self.coarse(index):
+            if entry is None or self.keys is None or self._coarse_changed(index, entry):
                 found.append(index)
                 checks += entry is not None and self.keys is not None
         return found, checks
 
+    def _coarse_changed(self, index: int, entry: tuple[str, str, Any]) -> bool:
+        """Tell whether a known page's coarse key changed; that of a contact page not moved did not."""
+        page, moved = self.pages[index], self.moved
+        unmoved = (
+            moved is not None and page.template == "contact.html" and page.context["contact"].id not in moved
+        )
+        return not (unmoved and entry[0]) and entry[0] != self.coarse(index)
+
 
 def _plan(
-    network: Network, root: Path, store: BuildCache, compiled: Any = None, seen: Container[str] | None = None
+    network: Network,
+    root: Path,
+    store: BuildCache,
+    compiled: Any = None,
+    seen: Container[str] | None = None,
+    basis: Any = None,
 ) -> _Plan:
     """Lay out the pages of a build; compiled is where Jinja may keep compiled templates (a folder,
     or a jinja2.BytecodeCache). Given seen, the pages rendered before, those of the long pages
     among them keep their rows in the cache folder (a page seen for the first time keeps none: a
-    first build would spend more saving them than any later build saves)."""
+    first build would spend more saving them than any later build saves). basis is what the coarse
+    keys of the contact pages in store.pages were made of (a pagekeys.Basis), if known."""
     from .notes import CachedNotes
     from .pagekeys import page_keys
     from .rowmemo import RowMemos
@@ -354,13 +369,13 @@ def _plan(
     allow_html = network.config.site.allow_html
     notes = CachedNotes(wikilink_resolver(network), allow_html, store.notes, store.note_keys)
     pages = site_pages(network, notes)
-    keys = None
-    if site.dirs == [default_templates()]:  # keys describe the default templates only
-        keys = page_keys(network, store.digests(), caching.folder_digest(site.dirs))
-        if seen is not None and any(page in seen for page in ROW_PAGES):  # none on a first build
-            folder = caching.cache_folder(root)
-            site.rows = RowMemos(folder, store.version, keys.shape, keys.front_digests(), seen)
-    return _Plan(site, notes, pages, keys)
+    if site.dirs != [default_templates()]:  # keys describe the default templates only
+        return _Plan(site, notes, pages, None)
+    keys = page_keys(network, store.digests(), caching.folder_digest(site.dirs))
+    if seen is not None and any(page in seen for page in ROW_PAGES):  # none on a first build
+        folder = caching.cache_folder(root)
+        site.rows = RowMemos(folder, store.version, keys.shape, keys.front_digests(), seen)
+    return _Plan(site, notes, pages, keys, keys.moved(basis))
 
 
 def _build(
@@ -391,8 +406,11 @@ def _build(
     out = root / OUTPUT_DIR
     try:
         old = read_manifest(out)
-        plan = _plan(network, root, store, compiled, seen=store.pages if kept is not None else None)
+        seen = store.pages if kept is not None else None
+        plan = _plan(network, root, store, compiled, seen, store.basis)
+        store.basis = None  # store.pages is about to change: unknown until this build succeeds
         stats, paths = _write(out, old, plan, store, jobs, kept)
+        store.basis = plan.keys.basis() if plan.keys is not None else None
         store.keep_notes({plan.notes.key(c.notes) for c in network.contacts.values()})
     except (RenderError, OutputError) as exc:
         return _failed(network, str(exc))

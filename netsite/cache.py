@@ -134,6 +134,8 @@ class BuildCache:
     pages: dict[str, tuple[str, str, str]] = field(default_factory=dict)  # path -> coarse, fine key, digest
     spans: dict[str, NotesSpan] = field(default_factory=dict)  # contact file -> where its notes are shown
     people: tuple[tuple[str, str], ...] = ()  # (id, name) of every contact, what notes' wikilinks find
+    # What the coarse keys of the contact pages in pages were made of (pagekeys.Basis; None: unknown).
+    basis: Any = None
     allow_html: bool = False  # the site's allow_html, which notes were rendered with
     dirty: set[int] = field(default_factory=lambda: set(range(SHARDS)))  # parse shards to save
     folder: Path | None = field(default=None, compare=False)  # where a first build's workers save shards

@@ -22,7 +22,9 @@ need not be computed at all. For a contact page it is the shape of the network (
 which files have problems, each contact's id, name and path, the referral forest, the company and
 tag slugs: everything but its own file, its own problems and its referrals' front matter that the
 fine key reads, and more), its own file and problems, and the front matter of each person it
-referred: logging a call re-checks only the pages of that person and their referrer. For a
+referred: logging a call re-checks only the pages of that person and their referrer. A build
+keeps what those keys were made of (`Basis`), so that, while the shape is the same, the next
+one computes the coarse keys of those pages alone. For a
 company or tag page it is the shape, the group and the front matter of its members. For every
 other page it is the global key, every problem and every contact's front matter: it stays the
 same when nothing but notes changed.
@@ -35,6 +37,7 @@ cached and uncached builds across many kinds of edits to catch a key that misses
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from .digests import digest
@@ -58,6 +61,19 @@ def global_key(network: Network, templates: str) -> str:
     errors = count_errors(network.problems)
     totals = (len(network.contacts), len(network.problems), errors)
     return _digest((templates, network.config, network.today.isoformat(), totals))
+
+
+@dataclass(frozen=True)
+class Basis:
+    """What a build's coarse keys of contact pages were made of, beyond each page's own contact.
+
+    While the shape is the same, a contact page whose file and problems are as they were, and whose
+    referrals' front matter is, has the coarse key it had: it need not be computed again.
+    """
+
+    shape: str
+    files: Mapping[str, tuple[str, str]]  # contact file -> (content digest, front matter digest)
+    problems: Mapping[str, str]  # contact file -> the digest of its problems, for files with any
 
 
 class PageKeys:
@@ -103,6 +119,31 @@ class PageKeys:
         slugs = (facts.company_slugs, facts.tag_slugs)
         flagged = tuple(network.problems_by_path)
         return _digest((self.top, flagged, people, forest.parent, forest.referrer, slugs))
+
+    def basis(self) -> Basis:
+        """Return what this model's coarse keys of contact pages are made of (see moved)."""
+        return Basis(self.shape, dict(self.files), self._problem_digests())
+
+    def moved(self, last: Basis | None) -> set[str] | None:
+        """Return the contacts whose page's coarse key may differ from the one made on basis last: those
+        whose file or problems differ, and the referrers of those whose front matter does. None when
+        any may (the shape changed, or last is unknown)."""
+        if last is None or last.shape != self.shape:
+            return None
+        problems, files, parent = self._problem_digests(), self.files, self.network.forest.parent
+        moved: set[str] = set()
+        for cid, contact in self.network.contacts.items():
+            path = contact.path
+            now, then = files.get(path), last.files.get(path)
+            if now != then or problems.get(path) != last.problems.get(path):
+                moved.add(cid)
+                up = parent[cid]
+                if up is not None and (now is None or then is None or now[1] != then[1]):
+                    moved.add(up)
+        return moved
+
+    def _problem_digests(self) -> dict[str, str]:
+        return {path: _digest(found) for path, found in self.network.problems_by_path.items()}
 
     def fine(self, page: Page, notes: CachedNotes) -> str | None:
         """Return the key of one page: for a contact page, with the answers its notes' wikilinks get

@@ -371,6 +371,32 @@ def test_a_warning_that_changes_its_words_checks_only_its_own_page(
     assert checked == {"contacts/dee.html"}
 
 
+def test_a_logged_call_computes_the_coarse_keys_of_two_contact_pages(
+    small: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The other contact pages keep their coarse keys without computing them: the shape, their files,
+    their problems and their referrals' front matter are as the last build left them (pagekeys.Basis)."""
+    from netsite import pagekeys
+
+    assert_same_as_uncached(small)
+    keyed: set[str] = set()
+    original = pagekeys.PageKeys.coarse
+
+    def coarse(self: pagekeys.PageKeys, page: site.Page) -> str:
+        if page.template == "contact.html":
+            keyed.add(page.path)
+        return original(self, page)
+
+    monkeypatch.setattr(pagekeys.PageKeys, "coarse", coarse)
+    replace(small / "contacts" / "sub/cy.md", "tags: [x]", "log:\n  - 2026-11-02 call: met\ntags: [x]")
+    assert_same_as_uncached(small)
+    assert keyed == {"contacts/bob.html", "contacts/cy.html"}
+    keyed.clear()
+    replace(small / "contacts" / "ann.md", "name: Ann", "name: Annabel")  # a new shape: every page
+    assert_same_as_uncached(small)
+    assert len(keyed) == len(SMALL)
+
+
 def test_a_logged_call_makes_the_rows_of_the_long_lists_for_that_contact_only(
     journal: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
