@@ -89,6 +89,16 @@ class ContactRow(NamedTuple):
     has_problems: bool
 
 
+class Chain(list):  # type: ignore[type-arg]
+    """The contacts from a root of the referral forest down to one of them (tip), in order."""
+
+    __slots__ = ("tip",)
+
+    def __init__(self, contacts: Iterable[Contact], tip: str) -> None:
+        super().__init__(contacts)
+        self.tip = tip
+
+
 class ContactRows:
     """The rows of the contacts list, each made as it is reached: a row the page kept needs none."""
 
@@ -134,7 +144,8 @@ class Fragments:
         self.network, self.root = network, root
         self._people: dict[str, Markup] = {}
         self._badges: dict[str, Markup] = {}
-        self._chains: dict[tuple[str, ...], str] = {(): ""}  # ids -> the links after "me"
+        # A chain's ids (a Chain's last id) -> the links after "me".
+        self._chains: dict[str | tuple[str, ...], str] = {(): ""}
         self._navs: dict[str, Markup] = {}
         self._links_made: dict[tuple[str, str, str], str] = {}
         self.memo: RowMemo | None = None  # the rows kept by the page being rendered, if it keeps them
@@ -187,16 +198,24 @@ class Fragments:
         return Markup(f'<span class="chain">me{self._links(chain)}</span>')
 
     def _links(self, chain: Sequence[Contact]) -> str:
-        """Return the arrows and links of a chain, reusing those of its first steps when known."""
-        ids = tuple(c.id for c in chain)
-        links = self._chains.get(ids)
+        """Return the arrows and links of a chain, reusing those of its first steps when known.
+
+        A chain of the referral forest (a Chain) is known by its last contact, any other by its ids.
+        """
+        key: str | tuple[str, ...]
+        if isinstance(chain, Chain):
+            key, above = chain.tip, (chain[-2].id if len(chain) > 1 else ())
+        else:
+            key = tuple(c.id for c in chain)
+            above = key[:-1]
+        links = self._chains.get(key)
         if links is None:
-            start = self._chains.get(ids[:-1])
+            start = self._chains.get(above)
             if start is None:
                 start = "".join(f"{_ARROW}{self.person(c)}" for c in chain[:-1])
             links = f"{start}{_ARROW}{self.person(chain[-1])}"  # not +: Markup would escape the arrow
-            if len(ids) <= MEMO_DEPTH:
-                self._chains[ids] = links
+            if len(chain) <= MEMO_DEPTH:
+                self._chains[key] = links
         return links
 
     def insider_paths(self, paths: Sequence[Sequence[Contact]]) -> Markup:

@@ -19,7 +19,7 @@ from .contact_page import TEMPLATES, ContactPages, templates_digest
 from .due import DueItem
 from .escaping import escape
 from .exporting import due_calendar
-from .fragments import SECTIONS, ContactRow, ContactRows, Fragments, contact_url
+from .fragments import SECTIONS, Chain, ContactRow, ContactRows, Fragments, contact_url
 from .groups import Group
 from .layout import default_templates, template_dirs
 from .model import Network
@@ -363,9 +363,9 @@ class SiteFacts:
             found.setdefault(item.contact, []).append(item)
         return found
 
-    def chain(self, contact_id: str) -> list[Contact]:
+    def chain(self, contact_id: str) -> Chain:
         """Return the contacts from the root of this contact's branch down to it."""
-        return [self.network.contacts[c] for c in self.network.forest.chain(contact_id)]
+        return forest_chain(self.network, contact_id)
 
     def referrals(self, contact_id: str) -> list[Contact]:
         """Return the contacts this one referred, in forest order."""
@@ -499,4 +499,10 @@ def _company_context(network: Network, group: Group) -> dict[str, Any]:
 
 def _paths_into(network: Network, members: tuple[str, ...]) -> list[list[Contact]]:
     """Return, for each insider, the referral chain from a first-degree contact to them."""
-    return [[network.contacts[c] for c in network.forest.chain(m)] for m in members]
+    return [forest_chain(network, m) for m in members]
+
+
+def forest_chain(network: Network, contact_id: str) -> Chain:
+    """Return the contacts from the root of this contact's branch down to it."""
+    contacts = network.contacts
+    return Chain([contacts[c] for c in network.forest.chain(contact_id)], contact_id)
