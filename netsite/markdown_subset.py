@@ -1,7 +1,8 @@
 """The plain subset of Markdown that notes mostly use, rendered without Python-Markdown's parsers.
 
 Most notes are headings, paragraphs (whose later lines may start like list items: Python-Markdown
-leaves them text), `> ` quotes, tight `- ` (or `* `, `+ `) or `1. ` lists and simple tables
+leaves them text), `> ` quotes, tight `- ` (or `* `, `+ `) or `1. ` lists (a list right after a
+list only of the other kind) and simple tables
 (`| a | b |` rows between borders, under a `| --- | :-: |` separator) of plain text with
 `**strong**` and `*emphasised*` or `_emphasised_` words, `` `code` ``, `[text](url)` links and
 `[[wikilinks]]`. For such a note this module writes the HTML Python-Markdown writes (with
@@ -101,8 +102,8 @@ class MarkdownSubset:
         if lines[0].startswith(">"):
             self._quote(out, lines)
         elif _BULLET.match(lines[0]) or _NUMBERED.match(lines[0]):
-            if self.last_block == "list":  # Python-Markdown might join the two lists
-                raise Refused
+            if self.last_block == ("ol" if _NUMBERED.match(lines[0]) else "ul"):
+                raise Refused  # Python-Markdown makes one loose list of two of a kind
             self._list(out, lines)
         elif _NOT_TEXT.match(lines[0]) or any(
             _NOT_TEXT.match(line) and not _CONTINUED.match(line) for line in lines[1:]
@@ -146,7 +147,7 @@ class MarkdownSubset:
                 raise Refused  # another bullet: Python-Markdown may or may not start another list
             out.append(f"<li>{self._inline(m.group(m.lastindex or 1))}</li>")
         out.append(f"</{tag}>")
-        self.last_block = "list"
+        self.last_block = tag
 
     def _table(self, out: list[str], lines: list[str]) -> None:
         """Add a table whose every line starts and ends with `|`: a header, a separator of dashes and

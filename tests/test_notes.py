@@ -109,6 +109,7 @@ TOKENS = [
     "\n### Heading *one*\n",
     "#tag",
     "\n1. first\n2. second",
+    "\n\n1. one\n2. two *b*\n\n",
     "\n1) x",
     "\n- - -",
     "\n- -x",
@@ -210,6 +211,7 @@ def test_tables_and_quotes_take_the_shortcut_only_as_python_markdown_reads_them(
         "Asked:\n\n| topic | answer |\n| --- | :-: |\n| team | [[Ann]] |\n| hiring | **Q1** |\n",
         "## TIARA\n> Ask what *trends* she sees,\n> and who else to ask ([[Ann]]).\n\nThen:\n\n- thank her",
         "Topics:\n- roadmap, with [[Ann]]\n- hiring\n1) next steps",
+        "Advice:\n\n- update the CV\n- ask for *two* names\n\n1. send thanks\n2. follow up\n\n- then rest",
     ],
 )
 def test_plain_notes_take_the_shortcut(text: str) -> None:
@@ -231,7 +233,8 @@ def test_plain_notes_take_the_shortcut(text: str) -> None:
         "- a\n* b",
         "*a**b*",
         "- a\n\n- b",
-        "- a\n\n1. b",
+        "1. a\n\n2. b",
+        "- a\n\n* b",
         "- a\ncontinued",
         "a paragraph\n- - -",
         "_a",
