@@ -198,25 +198,32 @@ class Fragments:
         return Markup(f'<span class="chain">me{self._links(chain)}</span>')
 
     def _links(self, chain: Sequence[Contact]) -> str:
-        """Return the arrows and links of a chain, reusing those of its first steps when known.
-
-        A chain of the referral forest (a Chain) is known by its last contact, any other by its ids.
-        """
-        key: str | tuple[str, ...]
+        """Return the arrows and links of a chain, reusing those of its first steps when known."""
         if isinstance(chain, Chain):
-            key, above = chain.tip, (chain[-2].id if len(chain) > 1 else ())
-        else:
-            key = tuple(c.id for c in chain)
-            above = key[:-1]
-        links = self._chains.get(key)
+            return self._forest_links(chain)
+        ids = tuple(c.id for c in chain)
+        links = self._chains.get(ids)
         if links is None:
-            start = self._chains.get(above)
+            start = self._chains.get(ids[:-1])
             if start is None:
                 start = "".join(f"{_ARROW}{self.person(c)}" for c in chain[:-1])
             links = f"{start}{_ARROW}{self.person(chain[-1])}"  # not +: Markup would escape the arrow
-            if len(chain) <= MEMO_DEPTH:
-                self._chains[key] = links
+            if len(ids) <= MEMO_DEPTH:
+                self._chains[ids] = links
         return links
+
+    def _forest_links(self, chain: Chain) -> str:
+        """Return the links of a chain of the referral forest, keeping those of it and of every chain
+        above it (known by their last contact) up to MEMO_DEPTH contacts long."""
+        memo = self._chains
+        known = len(chain)  # the chain of its first `known` contacts has links in memo
+        while known and chain[known - 1].id not in memo:
+            known -= 1
+        links = memo[chain[known - 1].id] if known else ""
+        for depth in range(known, min(len(chain), MEMO_DEPTH)):
+            links = memo[chain[depth].id] = f"{links}{_ARROW}{self.person(chain[depth])}"
+        deeper = chain[max(known, MEMO_DEPTH) :]
+        return links + "".join(f"{_ARROW}{self.person(c)}" for c in deeper) if deeper else links
 
     def insider_paths(self, paths: Sequence[Sequence[Contact]]) -> Markup:
         """Return a company's paths in, one list item per insider: the chain, role and badge."""

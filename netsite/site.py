@@ -19,7 +19,7 @@ from .contact_page import TEMPLATES, ContactPages, templates_digest
 from .due import DueItem
 from .escaping import escape
 from .exporting import due_calendar
-from .fragments import SECTIONS, Chain, ContactRow, ContactRows, Fragments, contact_url
+from .fragments import MEMO_DEPTH, SECTIONS, Chain, ContactRow, ContactRows, Fragments, contact_url
 from .groups import Group
 from .layout import default_templates, template_dirs
 from .model import Network
@@ -312,7 +312,7 @@ def pages(network: Network, notes: Notes | None = None) -> Iterator[Page]:
         yield Page(f"weeks/{week.label}.html", "week.html", {"week": week, **neighbours}, lazy)
     yield Page("companies/index.html", "companies.html", {"groups": network.companies})
     for group in network.companies:
-        lazy = partial(_company_context, network, group)
+        lazy = partial(_company_context, facts, group)
         yield Page(f"companies/{group.slug}.html", "company.html", {"group": group}, lazy)
     yield Page("tags/index.html", "tags.html", {"groups": network.tags})
     for group in network.tags:
@@ -363,9 +363,27 @@ class SiteFacts:
             found.setdefault(item.contact, []).append(item)
         return found
 
+    @cached_property
+    def _chains(self) -> dict[str, Chain]:
+        return {}  # contact id -> its chain, for chains of at most MEMO_DEPTH contacts
+
     def chain(self, contact_id: str) -> Chain:
-        """Return the contacts from the root of this contact's branch down to it."""
-        return forest_chain(self.network, contact_id)
+        """Return the contacts from the root of this contact's branch down to it.
+
+        Each chain is made from the chain above it, once (a long one, each time).
+        """
+        memo, parent = self._chains, self.network.forest.parent
+        walk: list[str] = []
+        node: str | None = contact_id
+        while node is not None and node not in memo:  # up to a chain known, or a root
+            walk.append(node)
+            node = parent[node]
+        contacts = list(memo[node]) if node is not None else []
+        for step in reversed(walk):
+            contacts.append(self.network.contacts[step])
+            if len(contacts) <= MEMO_DEPTH:
+                memo[step] = Chain(contacts, step)
+        return memo.get(contact_id) or Chain(contacts, contact_id)
 
     def referrals(self, contact_id: str) -> list[Contact]:
         """Return the contacts this one referred, in forest order."""
@@ -493,16 +511,6 @@ def _tree(network: Network) -> dict[str, Any]:
     return {"order": order, "connectors": connectors, "forest": forest}
 
 
-def _company_context(network: Network, group: Group) -> dict[str, Any]:
-    return {"paths": _paths_into(network, group.members)}
-
-
-def _paths_into(network: Network, members: tuple[str, ...]) -> list[list[Contact]]:
-    """Return, for each insider, the referral chain from a first-degree contact to them."""
-    return [forest_chain(network, m) for m in members]
-
-
-def forest_chain(network: Network, contact_id: str) -> Chain:
-    """Return the contacts from the root of this contact's branch down to it."""
-    contacts = network.contacts
-    return Chain([contacts[c] for c in network.forest.chain(contact_id)], contact_id)
+def _company_context(facts: SiteFacts, group: Group) -> dict[str, Any]:
+    """Give a company page, for each insider, the referral chain from a first-degree contact to them."""
+    return {"paths": [facts.chain(m) for m in group.members]}
