@@ -93,11 +93,14 @@ def _calendar_head(title: str) -> list[str]:
 def _event(network: Network, item: DueItem, stamp: str) -> bytes:
     """Return one all-day VEVENT, its content lines in icalendar's canonical order."""
     description = _text("\n".join(_description(network, item)))
+    # An all-day event ends the next day; without DTEND it lasts one day (RFC 5545 3.6.1), which
+    # must do for 9999-12-31, the last day there is.
+    end = [f"DTEND;VALUE=DATE:{_ical_date(item.due + timedelta(days=1))}"] if item.due < date.max else []
     lines = [
         "BEGIN:VEVENT",
         f"SUMMARY:{_text(_SUMMARY[item.kind].format(item.name))}",
         f"DTSTART;VALUE=DATE:{_ical_date(item.due)}",
-        f"DTEND;VALUE=DATE:{_ical_date(item.due + timedelta(days=1))}",
+        *end,
         f"DTSTAMP:{stamp}",
         f"UID:{_text(event_uid(item))}",
         f"CATEGORIES:{_text(item.kind)}",

@@ -157,6 +157,16 @@ def test_calendar_with_nothing_due_is_still_valid(tmp_path: Path) -> None:
     assert data.startswith(b"BEGIN:VCALENDAR\r\n") and data.endswith(b"END:VCALENDAR\r\n")
 
 
+def test_an_item_due_on_the_last_day_there_is_lasts_that_day(tmp_path: Path) -> None:
+    """9999-12-31 has no next day for DTEND: the event has none, and lasts one day (RFC 5545)."""
+    (tmp_path / "contacts").mkdir()
+    text = "---\nname: Far Off\nnext_follow_up: 9999-12-31\nlog:\n  - 2026-11-01 call: hi\n---\n"
+    (tmp_path / "contacts" / "far.md").write_text(text, encoding="utf-8")
+    event = events(ex.due_calendar(build_network(load_journal(tmp_path), TODAY)))["follow-up.far@netsite"]
+    assert event.decoded("dtstart") == date.max and "dtend" not in event
+    assert main(["build", "--journal", str(tmp_path), "--today", str(TODAY)]) == 0
+
+
 def test_long_lines_fold_at_75_octets_between_characters(journal: Path) -> None:
     company, note = (WIDE * 3).strip(), (WIDE * 6).strip()
     text = f"---\nname: Wide Person\nrole: Lead\ncompany: '{company}'\nlog:\n  - '2026-11-24 call: {note}'\n"
