@@ -7,6 +7,7 @@ import re
 import traceback
 from collections.abc import Callable, Iterator, MutableMapping
 from dataclasses import dataclass
+from datetime import date, timedelta
 from functools import cached_property, partial
 from pathlib import Path
 from typing import Any, Protocol
@@ -14,7 +15,7 @@ from typing import Any, Protocol
 import jinja2
 from markupsafe import Markup
 
-from .contact import LOG_CLASSES, Contact, is_web_url
+from .contact import LOG_CLASSES, Contact, LogEntry, is_web_url
 from .contact_page import TEMPLATES, ContactPages, templates_digest
 from .due import DueItem
 from .escaping import escape
@@ -308,7 +309,7 @@ def pages(network: Network, notes: Notes | None = None) -> Iterator[Page]:
             "previous": weeks[i - 1] if i > 0 else None,
             "next": weeks[i + 1] if i + 1 < len(weeks) else None,
         }
-        lazy = partial(_week_context, network, i)
+        lazy = partial(_week_context, facts, i)
         yield Page(f"weeks/{week.label}.html", "week.html", {"week": week, **neighbours}, lazy)
     yield Page("companies/index.html", "companies.html", {"groups": network.companies})
     for group in network.companies:
@@ -355,6 +356,15 @@ class SiteFacts:
         """Return each tag with the path of its page from the site root."""
         pages = self._tag_pages
         return [(t, pages.get(t.casefold())) for t in tags]
+
+    @cached_property
+    def log_days(self) -> dict[date, list[tuple[LogEntry, Contact]]]:
+        """Map each day to its log entries with their contacts, in the journal's order."""
+        days: dict[date, list[tuple[LogEntry, Contact]]] = {}
+        for contact in self.network.contacts.values():
+            for entry in contact.log:
+                days.setdefault(entry.date, []).append((entry, contact))
+        return days
 
     @cached_property
     def due_by_contact(self) -> dict[str, list[DueItem]]:
@@ -423,17 +433,13 @@ def _weeks_list(network: Network) -> dict[str, Any]:
     return {"reports": network.week_reports[::-1]}
 
 
-def _week_context(network: Network, index: int) -> dict[str, Any]:
-    """Give a week page its report, and the week's interactions by date."""
-    report = network.week_reports[index]
-    start, end = report.week.start, report.week.end
-    rows = [
-        (entry, network.contacts[cid])
-        for cid in report.reached
-        for entry in network.contacts[cid].log
-        if start <= entry.date <= end
-    ]
-    return {"report": report, "interactions": sorted(rows, key=lambda row: row[0].date)}
+def _week_context(facts: SiteFacts, index: int) -> dict[str, Any]:
+    """Give a week page its report, and the week's interactions by date (each day's in the journal's
+    order: the contacts', then each one's log)."""
+    report, days = facts.network.week_reports[index], facts.log_days
+    start, end = report.week.start, report.week.end  # the calendar's last week is short
+    week = [start + timedelta(days=n) for n in range((end - start).days + 1)]
+    return {"report": report, "interactions": [row for day in week for row in days.get(day, ())]}
 
 
 def _contacts_list(facts: SiteFacts) -> dict[str, Any]:
