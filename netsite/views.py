@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
 
-from .due import DueItem
+from .due import DueItem, days_after
 from .forest import Forest
 from .model import Network
 from .problems import Problem
@@ -54,7 +53,7 @@ def check_json(problems: list[Problem]) -> dict[str, object]:
 
 def due_lines(network: Network, show_all: bool = False) -> Iterator[str]:
     """Yield the due list for a terminal: overdue first, then today, then the next two weeks."""
-    horizon = network.today + timedelta(days=UPCOMING_DAYS)
+    horizon = days_after(network.today, UPCOMING_DAYS)
     shown = [i for i in network.due if show_all or i.due <= horizon]
     sections = [
         ("Overdue", [i for i in shown if i.overdue_days > 0]),

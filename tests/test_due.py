@@ -270,3 +270,10 @@ def test_terminal_due_list_groups_overdue_today_and_upcoming(
     assert "Hal" not in text  # more than two weeks away
     assert lines[-1] == "2 more after 2026-12-09 (netsite due --all)"
     assert "Hal" in "\n".join(due_lines(network, show_all=True))
+
+
+def test_the_due_list_on_the_last_day_there_is(tmp_path: Path, make_journal: Callable[..., Path]) -> None:
+    """Two weeks after 9999-12-31 do not exist: the list shows what is due up to that day."""
+    network = build_network(load_journal(make_journal(tmp_path, journal_files())), date.max)
+    lines = list(due_lines(network))
+    assert lines[0].startswith("Overdue") and any("Amy" in line for line in lines)
