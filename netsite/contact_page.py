@@ -19,19 +19,12 @@ from .contact import Contact, is_web_url
 from .digests import digest
 from .escaping import escape_text as esc
 from .fragments import Fragments
+from .frame import Frame
 from .model import Network
 from .words import format_day, plural
 
 # blake2b of base.html's bytes, then contact.html's, as default_templates() holds them.
 TEMPLATES = "f4239fe3beba1c2a5f2d7b09645f8d26"
-_HEAD = (
-    '<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-    '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-    '<meta name="referrer" content="no-referrer">\n'
-    "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'self' file:; "
-    "script-src 'self' file:; img-src 'self' data: file:; connect-src 'self'; form-action 'none'; "
-    "base-uri 'none'\">\n<title>"
-)
 
 
 def templates_digest(folder: Path) -> str:
@@ -44,32 +37,16 @@ class ContactPages:
 
     def __init__(self, network: Network, fragments: Fragments, root: str) -> None:
         self.network, self.f, self.root = network, fragments, esc(root)
-        site = network.config.site
-        self.title_tail = f" · {esc(site.title)}</title>\n"
-        self.head = (
-            f'<link rel="stylesheet" href="{self.root}assets/style.css">\n'
-            f'<script src="{self.root}assets/netsite.js" defer></script>\n</head>\n<body data-page="'
-        )
-        self.header = (
-            f'">\n<header class="top">\n  <a class="brand" href="{self.root}index.html">'
-            f'{esc(site.title)}</a>\n  <nav aria-label="Sections">\n{fragments.section_nav("contacts")}'
-            "\n  </nav>\n</header>\n<main>\n"
-        )
-        owner = f"{esc(site.owner)}’s network · " if site.owner else ""
-        size = esc(plural(len(network.contacts), "contact"))
-        self.footer = (
-            f"</main>\n<footer>\n{owner}{size} · as of {esc(format_day(network.today, 'long'))}"
-            " · built by netsite\n</footer>\n</body>\n</html>\n"
-        )
+        self.frame = Frame(network, fragments, root)
 
     def render(self, path: str, context: dict[str, Any]) -> str:
         """Return the page of context["contact"] at path; context is what the template would be given."""
         c: Contact = context["contact"]
-        parts = [_HEAD, esc(c.name), self.title_tail, self.head, esc(path), self.header]
+        parts = [self.frame.opening(esc(c.name), path, "contacts")]
         parts += self._top(c, context)
         parts += self._details(c, context)
         parts += self._people_and_log(c, context)
-        parts.append(self.footer)
+        parts.append(self.frame.footer)
         return "".join(parts)
 
     def _top(self, c: Contact, context: dict[str, Any]) -> list[str]:

@@ -21,6 +21,7 @@ from .due import DueItem
 from .escaping import escape
 from .exporting import due_calendar
 from .fragments import MEMO_DEPTH, SECTIONS, Chain, ContactRow, ContactRows, Fragments, contact_url
+from .frame import Frame
 from .groups import Group
 from .layout import default_templates, template_dirs
 from .model import Network
@@ -33,6 +34,8 @@ from .words import format_day, plural
 TEMPLATE_SUFFIX = ".html"
 CALENDAR = "follow-ups.ics"
 ROW_PAGES = frozenset({"contacts/index.html", "tree.html", "due.html", CALENDAR})  # see rowmemo.py
+# Default templates of many pages whose blocks are rendered alone, in a frame made in Python (frame.py).
+FRAMED = frozenset({"company.html", "tag.html"})
 DASHBOARD_DUE = 25  # the most overdue items on the dashboard; the Due page lists them all
 ASSETS_DIR = "assets"
 
@@ -168,6 +171,7 @@ class SiteRenderer:
         self.bytecode = _bytecode(compiled)
         self.envs: dict[str, jinja2.Environment] = {}
         self.contact_pages: dict[str, ContactPages] = {}  # by root, while contact.html is the default's
+        self.frames: dict[str, Frame] = {}  # by root, while base.html is the default's
         self.fragments: dict[str, Fragments] = {}  # by root
         self.rows: RowMemos | None = None  # where the long pages keep their rows, if they do
         self.fast = self.dirs == [default_templates()] and templates_digest(self.dirs[0]) == TEMPLATES
@@ -197,6 +201,11 @@ class SiteRenderer:
                 return self.contact_pages[root].render(page.path, context).encode("utf-8"), context
             except Exception:  # Jinja fails the same way, and says where in the template
                 pass
+        if page.template in FRAMED and self.fast:
+            try:
+                return _framed(env, page, self.frames[root])
+            except Exception:  # Jinja fails the same way, and says where in the template
+                pass
         self.fragments[root].memo = memo
         try:
             return _render_page(env, page)
@@ -214,7 +223,20 @@ class SiteRenderer:
             env.direct_calls.update((id(f), f) for f in functions.values())  # type: ignore[attr-defined]
             if self.fast:
                 self.contact_pages[root] = ContactPages(self.network, fragments, root)
+                self.frames[root] = Frame(self.network, fragments, root)
         return env
+
+
+def _framed(env: jinja2.Environment, page: Page, frame: Frame) -> tuple[bytes, dict[str, Any]]:
+    """Render a template's title and main blocks alone, and put them in the frame made in Python.
+
+    A name its blocks take from outside them (a top-level import) is undefined here, and raises.
+    """
+    context = _context(page)
+    template = env.get_template(page.template)
+    blocks = template.new_context(context)
+    title, main = ("".join(template.blocks[name](blocks)) for name in ("title", "main"))
+    return frame.page(title, page.path, context["section"], main).encode("utf-8"), context
 
 
 def _context(page: Page) -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""The contact page made in Python (contact_page.py) is the page Jinja makes of contact.html."""
+"""The contact page made in Python (contact_page.py) is the page Jinja makes of contact.html, and
+the pages framed in Python (frame.py: company and tag pages) are the pages Jinja makes of theirs."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from netsite.build import render
 from netsite.journal import load_journal
 from netsite.layout import default_templates
 from netsite.model import build_network
-from netsite.site import SiteRenderer, site_pages
+from netsite.site import FRAMED, SiteRenderer, site_pages
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 from helpers import journal_copy
@@ -49,11 +50,12 @@ PLAIN = "---\nname: Bo\nemail: not an address\nlinkedin: example.com/bo\n---\n"
 
 
 def jinja_and_python(root: Path) -> list[tuple[str, bytes, bytes]]:
-    """Render every contact page of a journal both ways: (path, Python's bytes, Jinja's bytes)."""
+    """Render every contact, company and tag page of a journal both ways: (path, Python's bytes,
+    Jinja's bytes)."""
     network = build_network(load_journal(root), TODAY)
     site = SiteRenderer(network, root)
     assert site.fast, "the default templates are in use: contact pages should be made in Python"
-    pages = [p for p in site_pages(network) if p.template == "contact.html"]
+    pages = [p for p in site_pages(network) if p.template == "contact.html" or p.template in FRAMED]
     fast = [site.render(p) for p in pages]
     site.fast = False
     return [(p.path, a, site.render(p)) for p, a in zip(pages, fast, strict=True)]
