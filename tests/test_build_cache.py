@@ -640,3 +640,15 @@ def test_a_journal_with_fewer_files_than_shards_keeps_its_cache(
     path.write_text(path.read_text().replace("hello", "hello again"), encoding="utf-8")
     assert_same_as_uncached(tmp_path, after="a logged call in a journal of three")
     assert parsed == ["p1"]
+
+
+@pytest.mark.parametrize(("name", "package"), list(caching.LIBRARIES.items()))
+def test_the_cache_is_keyed_by_each_librarys_installed_version(name: str, package: str) -> None:
+    """The version comes from the dist-info folder importlib.metadata would read, found faster."""
+    from importlib import metadata
+
+    assert metadata.version(name) in caching._library_version(name, package)
+
+
+def test_a_library_found_nowhere_has_an_unknown_version() -> None:
+    assert caching._library_version("no-such-library", "no_such_package") == "no-such-library=?"
