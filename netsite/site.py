@@ -29,6 +29,7 @@ from .notes import NotesRenderer, Resolve, contact_resolver
 from .problems import count_errors
 from .rowmemo import RowMemo, RowMemos
 from .views import preorder
+from .weekly import WeekReport
 from .words import format_day, plural
 
 TEMPLATE_SUFFIX = ".html"
@@ -36,6 +37,7 @@ CALENDAR = "follow-ups.ics"
 ROW_PAGES = frozenset({"contacts/index.html", "tree.html", "due.html", CALENDAR})  # see rowmemo.py
 # Default templates of many pages whose blocks are rendered alone, in a frame made in Python (frame.py).
 FRAMED = frozenset({"company.html", "tag.html"})
+WEEKS_SCANNED = 4  # week pages that look at their own contacts' logs before the whole log is indexed
 DASHBOARD_DUE = 25  # the most overdue items on the dashboard; the Due page lists them all
 ASSETS_DIR = "assets"
 
@@ -349,6 +351,7 @@ class SiteFacts:
 
     def __init__(self, network: Network) -> None:
         self.network = network
+        self.weeks_asked = 0  # see log_days
 
     @cached_property
     def notes(self) -> NotesRenderer:
@@ -379,9 +382,26 @@ class SiteFacts:
         pages = self._tag_pages
         return [(t, pages.get(t.casefold())) for t in tags]
 
+    def log_days(self, report: WeekReport) -> dict[date, list[tuple[LogEntry, Contact]]]:
+        """Map the days of a week to its log entries with their contacts, in the journal's order.
+
+        The first few weeks asked for look at the log of the contacts they reached; from then on
+        (a first build renders every week page) the whole log is indexed by day, once.
+        """
+        self.weeks_asked += 1
+        if self.weeks_asked > WEEKS_SCANNED:
+            return self._log_by_day
+        start, end = report.week.start, report.week.end
+        days: dict[date, list[tuple[LogEntry, Contact]]] = {}
+        for cid in report.reached:
+            contact = self.network.contacts[cid]
+            for entry in contact.log:
+                if start <= entry.date <= end:
+                    days.setdefault(entry.date, []).append((entry, contact))
+        return days
+
     @cached_property
-    def log_days(self) -> dict[date, list[tuple[LogEntry, Contact]]]:
-        """Map each day to its log entries with their contacts, in the journal's order."""
+    def _log_by_day(self) -> dict[date, list[tuple[LogEntry, Contact]]]:
         days: dict[date, list[tuple[LogEntry, Contact]]] = {}
         for contact in self.network.contacts.values():
             for entry in contact.log:
@@ -458,7 +478,8 @@ def _weeks_list(network: Network) -> dict[str, Any]:
 def _week_context(facts: SiteFacts, index: int) -> dict[str, Any]:
     """Give a week page its report, and the week's interactions by date (each day's in the journal's
     order: the contacts', then each one's log)."""
-    report, days = facts.network.week_reports[index], facts.log_days
+    report = facts.network.week_reports[index]
+    days = facts.log_days(report)
     start, end = report.week.start, report.week.end  # the calendar's last week is short
     week = [start + timedelta(days=n) for n in range((end - start).days + 1)]
     return {"report": report, "interactions": [row for day in week for row in days.get(day, ())]}
