@@ -395,6 +395,7 @@ def _build(
     """
     from .site import RenderError
 
+    notes = len(store.notes)
     network, failed = _model(root, today, store, jobs, taken)
     if network is None:
         return failed or BuildResult(failure=_BAD_CONFIG)
@@ -411,11 +412,18 @@ def _build(
         store.basis = None  # store.pages is about to change: unknown until this build succeeds
         stats, paths = _write(out, old, plan, store, jobs, kept)
         store.basis = plan.keys.basis() if plan.keys is not None else None
-        store.keep_notes({plan.notes.key(c.notes) for c in network.contacts.values()})
+        _keep_notes(store, plan, network, notes)
     except (RenderError, OutputError) as exc:
         return _failed(network, str(exc))
     files = SiteFiles(out, paths)
     return BuildResult(list(network.problems), files, network, stats=stats, contacts=len(network.contacts))
+
+
+def _keep_notes(store: BuildCache, plan: _Plan, network: Network, before: int) -> None:
+    """Drop the notes of texts no contact has any more, if this build rendered notes (the memo held
+    before of them): else none is new, and those no longer used wait for one that does."""
+    if len(store.notes) != before:
+        store.keep_notes({plan.notes.key(c.notes) for c in network.contacts.values()})
 
 
 def _write(
@@ -565,6 +573,7 @@ def _render_held(
     stat-ed of its inputs. Call it inside settled_heap()."""
     from .site import RenderError
 
+    notes = len(store.notes)
     network, failed = _model(root, today, store, jobs, taken)
     if network is None:
         return failed or BuildResult(failure=_BAD_CONFIG)
@@ -573,7 +582,7 @@ def _render_held(
         seen = held if caching.cache_folder(root).is_dir() else None
         plan = _plan(network, root, store, compiled, seen=seen)
         files = _render_all(plan, held, store, jobs)
-        store.keep_notes({plan.notes.key(c.notes) for c in network.contacts.values()})
+        _keep_notes(store, plan, network, notes)
     except RenderError as exc:
         return _failed(network, str(exc))
     return BuildResult(list(network.problems), files, network, contacts=len(network.contacts))

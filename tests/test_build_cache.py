@@ -652,3 +652,28 @@ def test_the_cache_is_keyed_by_each_librarys_installed_version(name: str, packag
 
 def test_a_library_found_nowhere_has_an_unknown_version() -> None:
     assert caching._library_version("no-such-library", "no_such_package") == "no-such-library=?"
+
+
+def test_the_notes_memo_keeps_the_notes_in_use(journal: Path) -> None:
+    """A build that renders a note drops the notes no contact has any more; one that renders none
+    (a logged call) keeps the memo as it was, without digesting every note."""
+    from netsite.notes import _digest
+
+    def memo() -> set[tuple[str, bool]]:
+        return set(caching.load_cache(journal, building._code_version()).notes)
+
+    def notes(shown: bool) -> set[tuple[str, bool]]:
+        """The memo keys of the notes of every contact, or of those with notes to show."""
+        contacts = render(journal, TODAY).network.contacts.values()
+        return {(_digest(c.notes), False) for c in contacts if c.notes.strip() or not shown}
+
+    assert_same_as_uncached(journal)
+    for n in range(3):
+        path = contact(journal, 4)
+        text = path.read_text(encoding="utf-8").replace("name: ", f"name: Dr{n} ", 1)
+        path.write_text(text + f"\nEdit {n}.\n", encoding="utf-8")
+        assert_same_as_uncached(journal)
+        assert notes(shown=True) <= memo() <= notes(shown=False)
+    log_call(journal)
+    assert_same_as_uncached(journal)
+    assert notes(shown=True) <= memo() <= notes(shown=False)
