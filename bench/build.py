@@ -2,6 +2,7 @@
 
     python bench/build.py                      # all three sizes
     python bench/build.py --sizes 1000 --runs 5
+    python bench/build.py --journal PATH       # a copy of a journal of your own instead
 
 For each size it generates a deterministic journal (bench/journal_gen.py), then times, each in a
 fresh process as a user would run it:
@@ -84,11 +85,26 @@ def main() -> int:
     print(f"netsite: {' '.join(netsite)}; TODAY {TODAY}; best of {args.runs} runs\n")
     colds: dict[int, float] = {}
     with tempfile.TemporaryDirectory(prefix="netsite-bench-") as scratch:
+        if args.journal is not None:
+            root = Path(scratch) / "journal"
+            _copy_journal(args.journal, root)
+            _bench(root, str(args.journal), netsite, hugo, args.runs)
+            return 0
         for size in args.sizes:
             root = Path(scratch) / f"journal-{size}"
-            colds[size] = _bench_size(root, size, netsite, hugo, args.runs)
+            generate(root, size)
+            colds[size] = _bench(root, f"{size:,} contacts", netsite, hugo, args.runs)
     _linearity(colds)
     return 0
+
+
+def _copy_journal(source: Path, root: Path) -> None:
+    """Copy what a build reads of a journal (its contacts, config and templates): the edits go there."""
+    shutil.copytree(source / "contacts", root / "contacts")
+    if (source / "netsite.toml").is_file():
+        shutil.copy2(source / "netsite.toml", root / "netsite.toml")
+    if (source / "templates").is_dir():
+        shutil.copytree(source / "templates", root / "templates")
 
 
 def _arguments() -> argparse.Namespace:
@@ -96,6 +112,7 @@ def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=raw)
     parser.add_argument("--sizes", default="100,1000,10000", help="contact counts (default: 100,1000,10000)")
     parser.add_argument("--runs", type=int, default=3, help="runs per measurement; the best is shown")
+    parser.add_argument("--journal", type=Path, help="time a copy of this journal instead of generated ones")
     args = parser.parse_args()
     args.sizes = [int(s) for s in args.sizes.split(",")]
     return args
@@ -152,9 +169,8 @@ def _version(command: list[str]) -> str:
     return said.strip().split(" BuildDate")[0]
 
 
-def _bench_size(root: Path, size: int, netsite: list[str], hugo: str | None, runs: int) -> float:
-    """Measure one journal size and print its table; return the cold build time."""
-    generate(root, size)
+def _bench(root: Path, title: str, netsite: list[str], hugo: str | None, runs: int) -> float:
+    """Measure one journal and print its table; return the cold build time."""
     time.sleep(2.2)  # let the files settle: the cache trusts a file's stat only once it is 2 s old
     build = [*netsite, "build", "--journal", str(root), "--today", TODAY]
     cold = _best(runs, lambda: _clean(root), build)
@@ -178,7 +194,7 @@ def _bench_size(root: Path, size: int, netsite: list[str], hugo: str | None, run
         ("peak memory, all processes (PSS)", f"{max(r.total_mb for r in measured):.0f} MB"),
     ]
     rows += _hugo_rows(root, hugo, runs, cold.seconds)
-    _table(f"{size:,} contacts ({_count_files(root / 'output')} files in output/)", rows)
+    _table(f"{title} ({_count_files(root / 'output')} files in output/)", rows)
     return cold.seconds
 
 
