@@ -88,7 +88,7 @@ def main() -> int:
         if args.journal is not None:
             root = Path(scratch) / "journal"
             _copy_journal(args.journal, root)
-            _bench(root, str(args.journal), netsite, hugo, args.runs)
+            _bench(root, str(args.journal.resolve()), netsite, hugo, args.runs)
             return 0
         for size in args.sizes:
             root = Path(scratch) / f"journal-{size}"
