@@ -55,6 +55,7 @@ class Builder:
         self.jobs = jobs or cpu_count()
         self.version = _code_version()
         self.cache, self.held = _warm_start(root, self.version)  # held: page path -> keys, bytes
+        self.basis = self.cache.basis  # what the held pages' keys were made of (pagekeys.Basis)
         # A long-lived process may have threads, and a forked helper must not import (see workers.py):
         # load now what rendering a note may load later.
         from .notes_markdown import load_extensions
@@ -81,8 +82,8 @@ class Builder:
             defaults = caching.folder_digest([default_templates()])  # netsite's own may be edited too
             result = self._notes_only(inputs, defaults)
             if result is None:
-                result = _render_held(
-                    self.root, today, self.cache, self.held, self.jobs, self.compiled, inputs
+                result, self.basis = _render_held(
+                    self.root, today, self.cache, (self.held, self.basis), self.jobs, self.compiled, inputs
                 )
             self.last = (inputs, defaults, result) if result.ok else None
             return result
@@ -294,9 +295,14 @@ class _Plan:
         The fine key pays only when a later build finds the coarse key changed (the network's shape
         changed, the same day), so a page seen for the first time gets none (""): a first build
         saves that work, a tenth of its rendering, and the first such change after it renders the
-        page again instead of checking it.
+        page again instead of checking it. A contact page seen for the first time gets no coarse
+        key either: while the shape is the same, the next build knows it unchanged without one
+        (see _coarse_changed), and after a change of shape it is rendered again anyway.
         """
-        return self.coarse(index), (self.fine(index) if seen else "")
+        if seen:
+            return self.coarse(index), self.fine(index)
+        contact = self.keys is not None and self.pages[index].template == "contact.html"
+        return ("" if contact else self.coarse(index)), ""
 
     def reusable(self, index: int, known: tuple[str, str, Any] | None) -> tuple[str, str] | None:
         """Return the page's (coarse, fine) keys if they show that what is known of it still holds."""
@@ -339,12 +345,12 @@ class _Plan:
         return found, checks
 
     def _coarse_changed(self, index: int, entry: tuple[str, str, Any]) -> bool:
-        """Tell whether a known page's coarse key changed; that of a contact page not moved did not."""
+        """Tell whether a known page's coarse key changed. A contact page not moved since the build
+        the basis describes is as that build left it, with the key it kept then ("" if none)."""
         page, moved = self.pages[index], self.moved
-        unmoved = (
-            moved is not None and page.template == "contact.html" and page.context["contact"].id not in moved
-        )
-        return not (unmoved and entry[0]) and entry[0] != self.coarse(index)
+        if moved is not None and page.template == "contact.html" and page.context["contact"].id not in moved:
+            return False
+        return entry[0] != self.coarse(index)
 
 
 def _plan(
@@ -563,29 +569,35 @@ def _render_held(
     root: Path,
     today: date,
     store: BuildCache,
-    held: dict[str, tuple[str, str, bytes]],
+    last: tuple[dict[str, tuple[str, str, bytes]], Any],
     jobs: int,
     compiled: Any = None,
     taken: Inputs | None = None,
-) -> BuildResult:
+) -> tuple[BuildResult, Any]:
     """Render every file in memory, reusing the bytes of pages whose keys are unchanged; compiled is
     where Jinja keeps compiled templates between builds, taken what this build already listed and
-    stat-ed of its inputs. Call it inside settled_heap()."""
+    stat-ed of its inputs. Call it inside settled_heap().
+
+    last is the pages held (renewed here) and what their keys were made of (a pagekeys.Basis, or
+    None); return the result and what the renewed pages' keys are made of.
+    """
     from .site import RenderError
 
+    held, basis = last
     notes = len(store.notes)
     network, failed = _model(root, today, store, jobs, taken)
     if network is None:
-        return failed or BuildResult(failure=_BAD_CONFIG)
+        return failed or BuildResult(failure=_BAD_CONFIG), basis
     try:
         # The long pages keep their rows where `netsite build` keeps its cache; serve makes no folder.
         seen = held if caching.cache_folder(root).is_dir() else None
-        plan = _plan(network, root, store, compiled, seen=seen)
+        plan = _plan(network, root, store, compiled, seen, basis)
         files = _render_all(plan, held, store, jobs)
         _keep_notes(store, plan, network, notes)
     except RenderError as exc:
-        return _failed(network, str(exc))
-    return BuildResult(list(network.problems), files, network, contacts=len(network.contacts))
+        return _failed(network, str(exc)), None
+    result = BuildResult(list(network.problems), files, network, contacts=len(network.contacts))
+    return result, plan.keys.basis() if plan.keys is not None else None
 
 
 def _render_all(

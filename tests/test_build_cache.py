@@ -397,6 +397,38 @@ def test_a_logged_call_computes_the_coarse_keys_of_two_contact_pages(
     assert len(keyed) == len(SMALL)
 
 
+def rendered_contact_pages(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Record, from now on, the contact pages rendered."""
+    rendered: list[str] = []
+    original = site.SiteRenderer.render_shown
+
+    def render_shown(self: site.SiteRenderer, page: site.Page) -> tuple[bytes, dict]:
+        if page.template == "contact.html":
+            rendered.append(page.path)
+        return original(self, page)
+
+    monkeypatch.setattr(site.SiteRenderer, "render_shown", render_shown)
+    return rendered
+
+
+@pytest.mark.parametrize("where", ["output", "memory"])
+def test_after_a_first_build_a_logged_call_renders_two_contact_pages(
+    small: Path, monkeypatch: pytest.MonkeyPatch, where: str
+) -> None:
+    """A first build keeps no keys of its contact pages, yet the next build, written or in memory
+    (serve, starting from that build's pages), knows the others unchanged (pagekeys.Basis)."""
+    assert_same_as_uncached(small)
+    builder = Builder(small)
+    rendered = rendered_contact_pages(monkeypatch)
+    replace(small / "contacts" / "sub/cy.md", "tags: [x]", "log:\n  - 2026-11-02 call: met\ntags: [x]")
+    built = build(small, TODAY) if where == "output" else builder.build(TODAY, write=False)
+    assert built.ok and sorted(rendered) == ["contacts/bob.html", "contacts/cy.html"]
+    if where == "output":
+        assert_same_as_uncached(small)
+    else:
+        assert dict(built.files) == render(small, TODAY).files
+
+
 def test_a_logged_call_makes_the_rows_of_the_long_lists_for_that_contact_only(
     journal: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
