@@ -352,6 +352,7 @@ class SiteFacts:
     def __init__(self, network: Network) -> None:
         self.network = network
         self.weeks_asked = 0  # see log_days
+        self._chains: dict[str, Chain] = {}  # contact id -> its chain, for chains of at most MEMO_DEPTH
 
     @cached_property
     def notes(self) -> NotesRenderer:
@@ -391,22 +392,13 @@ class SiteFacts:
         self.weeks_asked += 1
         if self.weeks_asked > WEEKS_SCANNED:
             return self._log_by_day
-        start, end = report.week.start, report.week.end
-        days: dict[date, list[tuple[LogEntry, Contact]]] = {}
-        for cid in report.reached:
-            contact = self.network.contacts[cid]
-            for entry in contact.log:
-                if start <= entry.date <= end:
-                    days.setdefault(entry.date, []).append((entry, contact))
-        return days
+        start, end, contacts = report.week.start, report.week.end, self.network.contacts
+        reached = (contacts[cid] for cid in report.reached)
+        return _by_day((e, c) for c in reached for e in c.log if start <= e.date <= end)
 
     @cached_property
     def _log_by_day(self) -> dict[date, list[tuple[LogEntry, Contact]]]:
-        days: dict[date, list[tuple[LogEntry, Contact]]] = {}
-        for contact in self.network.contacts.values():
-            for entry in contact.log:
-                days.setdefault(entry.date, []).append((entry, contact))
-        return days
+        return _by_day((e, c) for c in self.network.contacts.values() for e in c.log)
 
     @cached_property
     def due_by_contact(self) -> dict[str, list[DueItem]]:
@@ -414,10 +406,6 @@ class SiteFacts:
         for item in self.network.due:
             found.setdefault(item.contact, []).append(item)
         return found
-
-    @cached_property
-    def _chains(self) -> dict[str, Chain]:
-        return {}  # contact id -> its chain, for chains of at most MEMO_DEPTH contacts
 
     def chain(self, contact_id: str) -> Chain:
         """Return the contacts from the root of this contact's branch down to it.
@@ -473,6 +461,14 @@ def _due_by_kind(network: Network) -> dict[str, Any]:
 
 def _weeks_list(network: Network) -> dict[str, Any]:
     return {"reports": network.week_reports[::-1]}
+
+
+def _by_day(entries: Iterator[tuple[LogEntry, Contact]]) -> dict[date, list[tuple[LogEntry, Contact]]]:
+    """Group log entries with their contacts by day, keeping their order within each day."""
+    days: dict[date, list[tuple[LogEntry, Contact]]] = {}
+    for entry, contact in entries:
+        days.setdefault(entry.date, []).append((entry, contact))
+    return days
 
 
 def _week_context(facts: SiteFacts, index: int) -> dict[str, Any]:
