@@ -1,8 +1,9 @@
 """The plain subset of Markdown that notes mostly use, rendered without Python-Markdown's parsers.
 
 Most notes are headings, paragraphs (whose later lines may start like list items: Python-Markdown
-leaves them text), `> ` quotes, tight `- ` (or `* `, `+ `) or `1. ` lists (a list right after a
-list only of the other kind) and simple tables
+leaves them text), `> ` quotes, `---` rules, tight `- ` (or `* `, `+ `) or `1. ` lists (a list
+right after a list only of the other kind; an item may start with a task's `[ ] ` or `[x] `,
+which stays text) and simple tables
 (`| a | b |` rows between borders, under a `| --- | :-: |` separator) of plain text with
 `**strong**` and `*emphasised*` or `_emphasised_` words, `` `code` ``, `[text](url)` links and
 `[[wikilinks]]`. For such a note this module writes the HTML Python-Markdown writes (with
@@ -33,6 +34,8 @@ _NOT_TEXT = re.compile(r"^(?:[ #>+=|-]|\*(?!\*?\S)|\d+[.)])|^[|: -]+$")
 # A later line of a paragraph that looks like a list item: Python-Markdown starts lists only at a
 # block's start, so it stays text (unless it is a rule, such as `- - -`).
 _CONTINUED = re.compile(r"(?:[-+]|\d+[.)]) (?![-*_ ]*$)\S")
+_RULE = re.compile(r"-{3,}|\*{3,}|_{3,}")  # a thematic break, when it is a block of its own
+_TASK = re.compile(r"\[[ xX]\] (?=\S)")  # a list item's `[ ] ` or `[x] `: Python-Markdown leaves it text
 _BULLET = re.compile(r"([-*+]) (\S.*)")
 _NUMBERED = re.compile(r"(\d+)\. (\S.*)")
 _HEADING = re.compile(r"(#{1,6})([^#]*)")
@@ -99,7 +102,10 @@ class MarkdownSubset:
                 if number + 1 < len(lines):
                     self._block(out, lines[number + 1 :])
                 return
-        if lines[0].startswith(">"):
+        if len(lines) == 1 and _RULE.fullmatch(lines[0]):
+            out.append("<hr />")
+            self.last_block = "hr"
+        elif lines[0].startswith(">"):
             self._quote(out, lines)
         elif _BULLET.match(lines[0]) or _NUMBERED.match(lines[0]):
             if self.last_block == ("ol" if _NUMBERED.match(lines[0]) else "ul"):
@@ -141,13 +147,23 @@ class MarkdownSubset:
         out.append(f"<{tag}>" if start == "1" else f'<{tag} start="{_attribute(start)}">')
         for line in lines:
             m = (_NUMBERED if numbered else _BULLET).fullmatch(line)
-            if m is None or _NOT_TEXT.match(m.group(m.lastindex or 1)):
+            if m is None:
                 raise Refused
             if not numbered and line[0] != lines[0][0]:
                 raise Refused  # another bullet: Python-Markdown may or may not start another list
-            out.append(f"<li>{self._inline(m.group(m.lastindex or 1))}</li>")
+            out.append(f"<li>{self._item(m.group(m.lastindex or 1))}</li>")
         out.append(f"</{tag}>")
         self.last_block = tag
+
+    def _item(self, text: str) -> str:
+        """Return the HTML of a list item's text: plain text, maybe after a task's `[ ] ` or `[x] `."""
+        task = _TASK.match(text)
+        rest = text[task.end() :] if task else text
+        if task and ("[" in rest or "]" in rest):
+            raise Refused  # a bracket after the task's: Python-Markdown may read a reference
+        if _NOT_TEXT.match(rest):
+            raise Refused
+        return (task.group() if task else "") + self._inline(rest)
 
     def _table(self, out: list[str], lines: list[str]) -> None:
         """Add a table whose every line starts and ends with `|`: a header, a separator of dashes and
