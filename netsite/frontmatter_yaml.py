@@ -195,7 +195,8 @@ def split(text: str) -> Split | None:
 def load(part: Split) -> Any:
     """Parse the front matter YAML; raises yaml.YAMLError on bad input or too many aliased values."""
     text = part.front_matter
-    plain = yaml_subset.parse(text, part.front_matter_line, _plain_scalar)
+    # PyYAML reads a CRLF line end as a line end: so does the subset, given LF (a Windows checkout).
+    plain = yaml_subset.parse(text.replace("\r\n", "\n"), part.front_matter_line, _plain_scalar)
     if plain is not yaml_subset.REFUSED:
         return plain
     if _may_nest_too_deep(text):

@@ -66,7 +66,8 @@ class NotesRenderer:
 
     def render(self, text: str) -> str:
         """Return the HTML of one note."""
-        html = self.subset.render(text)
+        # Python-Markdown reads CRLF line ends as LF: so does the subset, given LF (a Windows checkout).
+        html = self.subset.render(text.replace("\r\n", "\n"))
         return self.python_markdown(text) if html is None else html
 
     def python_markdown(self, text: str) -> str:

@@ -88,3 +88,15 @@ def test_sample_json_outputs_match_golden(capsys) -> None:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(out, encoding="utf-8")
         assert out == target.read_text(encoding="utf-8"), name
+
+
+def test_a_windows_checkout_of_the_sample_builds_the_same_site(tmp_path: Path) -> None:
+    """Files with CRLF line ends (git's autocrlf) give the same pages as the stored site."""
+    for path in (REPO / "contacts").rglob("*.md"):
+        target = tmp_path / path.relative_to(REPO)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))
+    shutil.copy(REPO / "netsite.toml", tmp_path / "netsite.toml")
+    result = render(tmp_path, TODAY)
+    assert result.ok and result.problems == []
+    assert result.files == stored_tree()

@@ -200,6 +200,16 @@ def test_tables_and_quotes_take_the_shortcut_only_as_python_markdown_reads_them(
     assert renderer.render(text) == by_python_markdown(renderer, text)
 
 
+@settings(max_examples=300, deadline=None)
+@given(text=NOTES)
+@example(text="Met at the fair.\n\n- one\n- two [[Ann]]\n\n1. three\n")
+def test_crlf_line_ends_give_what_python_markdown_gives(text: str) -> None:
+    """Notes saved with Windows line ends take the shortcut too, and give the same HTML."""
+    renderer = NotesRenderer(resolve, False)
+    crlf = text.replace("\n", "\r\n")
+    assert renderer.render(crlf) == by_python_markdown(renderer, crlf)
+
+
 @pytest.mark.parametrize(
     "text",
     [

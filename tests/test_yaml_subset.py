@@ -166,6 +166,22 @@ def test_the_subset_reads_what_pyyaml_reads(text: str) -> None:
     assert shape(fast) == shape(by_pyyaml(text))
 
 
+@settings(max_examples=500, deadline=None)
+@given(text=FRONT_MATTER)
+@example(text='name: Ann\ntags: [a, b]  # two\nlog:\n  - 2026-11-03 call: hi\n  - "2026-11-04 email: a: b"')
+def test_crlf_line_ends_read_as_pyyaml_reads_them(text: str) -> None:
+    """A file saved with Windows line ends: the subset reads it as LF, PyYAML as it is."""
+    crlf = text.replace("\n", "\r\n")
+    part = fm.Split(crlf, 2, "", 2 + crlf.count("\n") + 1)
+    try:
+        wanted = shape(by_pyyaml(crlf))
+    except yaml.YAMLError:
+        with pytest.raises(yaml.YAMLError):
+            fm.load(part)
+        return
+    assert shape(fm.load(part)) == wanted
+
+
 def test_refused_text_includes_everything_pyyaml_rejects() -> None:
     for text in ["a: b: c", "name: [a,", "log:\n  - a\n   b", "k: |\n  x", "a: *x", "k: 'it''s'"]:
         assert by_subset(text) is yaml_subset.REFUSED
