@@ -1,11 +1,13 @@
 """The plain YAML most front matter is written in, read without PyYAML's parser.
 
 Contact files mostly hold `key: value` lines, `[a, b]` lists, `{k: v}` mappings and `- ` lists of
-one-line entries. For those this reader gives what frontmatter_yaml's PyYAML loader gives (the
-same values and types, the same lines, the same duplicate keys) several times faster; scalars are
-typed by the loader's own rules, passed in. Anything else, or any doubt, is refused and read by
-PyYAML, which also words every error: the reader never reports one. tests/test_yaml_subset.py
-checks both readers against each other on generated front matter.
+one-line entries, and, where PyYAML or python-frontmatter wrote them, long plain or single-quoted
+strings folded over indented lines (with `''` for a quote). For those this reader gives what
+frontmatter_yaml's PyYAML loader gives (the same values and types, the same lines, the same
+duplicate keys) several times faster; scalars are typed by the loader's own rules, passed in.
+Anything else, or any doubt, is refused and read by PyYAML, which also words every error: the
+reader never reports one. tests/test_yaml_subset.py checks both readers against each other on
+generated front matter and on front matter PyYAML wrote.
 """
 
 from __future__ import annotations
@@ -68,16 +70,33 @@ class _Reader:
                 raise Refused
             self.at += 1
             text = m[2]
-            if not text:
-                value = self._below()
-            elif text[0] in _STARTS_OTHER:
-                value = _inline(text, self.first_line + index, self.scalar)
-            else:
-                value = _plain(text, self.scalar)
+            value = self._value(text, index, 0) if text else self._below()
             add_key(result, seen, self.scalar(m[1]), value, self.first_line + index)
         if not result:
             raise Refused  # empty front matter: PyYAML says None
         return result
+
+    def _value(self, text: str, index: int, parent: int) -> Any:
+        """Read a scalar or flow value that starts on row index, on the rows below it too if they are
+        indented deeper than parent (as PyYAML writes a long string: folded over lines)."""
+        more = self._continued(index, parent)
+        if more:
+            return _folded(text, more, self.scalar)
+        if text[0] in _STARTS_OTHER:
+            return _inline(text, self.first_line + index, self.scalar)
+        return _plain(text, self.scalar)
+
+    def _continued(self, index: int, parent: int) -> list[str]:
+        """Take the rows that continue a value begun on row index: deeper than parent, with no blank or
+        comment line between (one would change how the lines fold)."""
+        more: list[str] = []
+        while self._indent() > parent:
+            row, _, content = self.rows[self.at]
+            if row != index + len(more) + 1:
+                raise Refused
+            more.append(content)
+            self.at += 1
+        return more
 
     def _indent(self) -> int:
         """Return the indentation of the next row (-1 at the end)."""
@@ -103,13 +122,14 @@ class _Reader:
 
     def _item(self, content: str, index: int) -> Any:
         """Read one list entry: a scalar, a flow collection, or a `key: value` mapping."""
+        dash = self.rows[self.at - 1][1]
         if content[0] in "\"'[{":
-            return _inline(content, self.first_line + index, self.scalar)
+            return self._value(content, index, dash)
         if content[0] in _STARTS_OTHER:
             raise Refused
         m = _KEY_LINE.match(content)
         if m is None:
-            return _plain(content, self.scalar)
+            return self._value(content, index, dash)
         line = self.rows[self.at - 1]
         return self._entry_mapping(m, line[1] + len(line[2]) - len(content), index)
 
@@ -158,13 +178,32 @@ def _plain(text: str, scalar: Scalar) -> Any:
     return scalar(text)
 
 
+def _folded(first: str, more: list[str], scalar: Scalar) -> Any:
+    """Read a plain or single-quoted scalar written over several lines: each line break between them
+    folds into a space, each line's spaces at either end go (PyYAML writes long strings so)."""
+    lines = [first.rstrip(" "), *(line.strip(" ") for line in more)]
+    text = " ".join(lines)
+    if first[0] == "'":
+        value, end = _quoted(text, 0)
+        if any(line.startswith("'") or line.endswith("'") for line in lines[1:-1]) or end != len(text):
+            raise Refused  # a quote at a line's end or start folds otherwise; anything after the close
+        return value
+    if any(line[0] in _STARTS_OTHER or "#" in line or ":" in line for line in lines):
+        raise Refused  # a line that starts something else, a comment, a colon that may start a mapping
+    return scalar(text)
+
+
 def _quoted(text: str, start: int) -> tuple[str, int]:
-    """Read a quoted scalar that holds no escapes and ends on its line; return it and where it ended."""
+    """Read a quoted scalar that ends on its line, with no escapes but a single-quoted one's `''`;
+    return it and where it ended."""
     quote = text[start]
     end = text.find(quote, start + 1)
-    if end < 0 or "\\" in text[start:end] or text.startswith(quote, end + 1):
+    while quote == "'" and end >= 0 and text.startswith("'", end + 1):
+        end = text.find(quote, end + 2)  # `''` is a quote inside the scalar
+    if end < 0 or "\\" in text[start:end] or (quote == '"' and text.startswith(quote, end + 1)):
         raise Refused
-    return text[start + 1 : end], end + 1
+    inner = text[start + 1 : end]
+    return (inner.replace("''", "'") if quote == "'" else inner), end + 1
 
 
 def _check_rest(rest: str) -> None:

@@ -182,8 +182,38 @@ def test_crlf_line_ends_read_as_pyyaml_reads_them(text: str) -> None:
     assert shape(fm.load(part)) == wanted
 
 
+WORDS = st.sampled_from(
+    ["call", "it's", "a: b", "O'Neil", "x" * 30, "#7", "-", "ünï", "  ", "''", "2026-11-02", "yes"]
+)
+STRINGS = st.lists(WORDS, min_size=1, max_size=12).map(" ".join)
+
+
+@settings(max_examples=800, deadline=None)
+@given(
+    values=st.dictionaries(st.sampled_from(["name", "how_met", "company", "role"]), STRINGS, min_size=1),
+    log=st.lists(STRINGS, max_size=4),
+    width=st.sampled_from([20, 40, 80]),
+)
+def test_what_pyyaml_writes_the_subset_reads_as_pyyaml_does(values: dict, log: list, width: int) -> None:
+    """PyYAML (and python-frontmatter, with it) folds long strings over lines and doubles quotes in
+    quoted ones; the subset reads such front matter as PyYAML reads it, or refuses it."""
+    text = yaml.safe_dump({**values, **({"log": log} if log else {})}, width=width, allow_unicode=True)
+    fast = by_subset(text)
+    if fast is not yaml_subset.REFUSED:
+        assert shape(fast) == shape(by_pyyaml(text))
+
+
+def test_long_strings_as_pyyaml_writes_them_take_the_subset() -> None:
+    text = "how_met: at the fair, near the booth of the people who make the\n  good coffee\nlog:\n"
+    text += "- '2026-11-02 call: it''s going well, she said, and asked me to write to\n  Carol'\n"
+    assert shape(by_subset(text)) == shape(by_pyyaml(text))
+    assert by_subset(text)["log"] == [
+        "2026-11-02 call: it's going well, she said, and asked me to write to Carol"
+    ]
+
+
 def test_refused_text_includes_everything_pyyaml_rejects() -> None:
-    for text in ["a: b: c", "name: [a,", "log:\n  - a\n   b", "k: |\n  x", "a: *x", "k: 'it''s'"]:
+    for text in ["a: b: c", "name: [a,", "k: |\n  x", "a: *x", "k: a\n\n  b", "k: a\n  - b", "k: a # c\n  b"]:
         assert by_subset(text) is yaml_subset.REFUSED
     with pytest.raises(yaml.YAMLError):
         by_pyyaml("a: b: c")
