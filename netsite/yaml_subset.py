@@ -137,7 +137,7 @@ class _Reader:
         """Read a mapping that starts on a list entry's line, and its keys on the lines below."""
         result, seen = new_mapping(), set()
         while True:
-            value = _inline(m[2], self.first_line + index, self.scalar) if m[2] else self.scalar("")
+            value = self._value(m[2], index, column) if m[2] else self.scalar("")
             add_key(result, seen, self.scalar(m[1]), value, self.first_line + index)
             if self._indent() != column:
                 return result
