@@ -341,11 +341,19 @@ def _edit_notes(file: Path, n: int) -> None:
 
 
 def _log_call(file: Path, n: int) -> None:
-    text = file.read_text(encoding="utf-8")
-    head, fence, body = text.partition("\n---\n")
-    entry = f"  - {TODAY} call: benchmark call {n}, talked about hiring"
-    head = head + "\n" + entry if "\nlog:" in head else head + "\nlog:\n" + entry
-    file.write_text(head + fence + body, encoding="utf-8")
+    """Log a call: an entry first in the file's block list of entries, as indented as the others
+    (the log need not be the last key: PyYAML and python-frontmatter sort the keys)."""
+    head, fence, body = file.read_text(encoding="utf-8").partition("\n---\n")
+    entry = f"- {TODAY} call: benchmark call {n}, talked about hiring"
+    lines = head.split("\n")
+    if "log:" in lines:
+        at = lines.index("log:") + 1
+        below = lines[at] if at < len(lines) else ""
+        indent = len(below) - len(below.lstrip(" ")) if below.lstrip(" ").startswith("- ") else 2
+        lines.insert(at, " " * indent + entry)
+    else:
+        lines += ["log:", f"  {entry}"]
+    file.write_text("\n".join(lines) + fence + body, encoding="utf-8")
 
 
 def _table(title: str, rows: list[tuple[str, str]]) -> None:
