@@ -289,6 +289,10 @@ class _Plan:
             return None
         return self.keys.fine(self.pages[index], self.notes)
 
+    def basis(self) -> Any:
+        """Return what this plan's coarse keys of contact pages are made of (None: no keys)."""
+        return None if self.keys is None else self.keys.basis()
+
     def kept_keys(self, index: int, seen: bool) -> tuple[str | None, str | None]:
         """Return the keys to keep of a page just rendered; seen: an earlier build rendered it too.
 
@@ -417,7 +421,7 @@ def _build(
         plan = _plan(network, root, store, compiled, seen, store.basis)
         store.basis = None  # store.pages is about to change: unknown until this build succeeds
         stats, paths = _write(out, old, plan, store, jobs, kept)
-        store.basis = plan.keys.basis() if plan.keys is not None else None
+        store.basis = plan.basis()
         _keep_notes(store, plan, network, notes)
     except (RenderError, OutputError) as exc:
         return _failed(network, str(exc))
@@ -597,7 +601,7 @@ def _render_held(
     except RenderError as exc:
         return _failed(network, str(exc)), None
     result = BuildResult(list(network.problems), files, network, contacts=len(network.contacts))
-    return result, plan.keys.basis() if plan.keys is not None else None
+    return result, plan.basis()
 
 
 def _render_all(

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from .digests import digest
@@ -122,7 +123,7 @@ class PageKeys:
 
     def basis(self) -> Basis:
         """Return what this model's coarse keys of contact pages are made of (see moved)."""
-        return Basis(self.shape, dict(self.files), self._problem_digests())
+        return Basis(self.shape, self.files, self.problem_digests)
 
     def moved(self, last: Basis | None) -> set[str] | None:
         """Return the contacts whose page's coarse key may differ from the one made on basis last: those
@@ -130,7 +131,7 @@ class PageKeys:
         any may (the shape changed, or last is unknown)."""
         if last is None or last.shape != self.shape:
             return None
-        problems, files, parent = self._problem_digests(), self.files, self.network.forest.parent
+        problems, files, parent = self.problem_digests, self.files, self.network.forest.parent
         moved: set[str] = set()
         for cid, contact in self.network.contacts.items():
             path = contact.path
@@ -142,7 +143,9 @@ class PageKeys:
                     moved.add(up)
         return moved
 
-    def _problem_digests(self) -> dict[str, str]:
+    @cached_property
+    def problem_digests(self) -> dict[str, str]:
+        """Map each file with problems to the digest of its problems."""
         return {path: _digest(found) for path, found in self.network.problems_by_path.items()}
 
     def fine(self, page: Page, notes: CachedNotes) -> str | None:
