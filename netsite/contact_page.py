@@ -33,11 +33,10 @@ def templates_digest(folder: Path) -> str:
 
 
 class ContactPages:
-    """Make contact pages whose links to the site root start with root, as contact.html would."""
+    """Make contact pages as contact.html would, for the folder depth of fragments (and frame)."""
 
-    def __init__(self, network: Network, fragments: Fragments, root: str) -> None:
-        self.network, self.f, self.root = network, fragments, esc(root)
-        self.frame = Frame(network, fragments, root)
+    def __init__(self, network: Network, fragments: Fragments, frame: Frame) -> None:
+        self.network, self.f, self.frame, self.root = network, fragments, frame, esc(fragments.root)
 
     def render(self, path: str, context: dict[str, Any]) -> str:
         """Return the page of context["contact"] at path; context is what the template would be given."""

@@ -224,8 +224,8 @@ class SiteRenderer:
             env.globals.update(self.common, root=root, **functions)
             env.direct_calls.update((id(f), f) for f in functions.values())  # type: ignore[attr-defined]
             if self.fast:
-                self.contact_pages[root] = ContactPages(self.network, fragments, root)
-                self.frames[root] = Frame(self.network, fragments, root)
+                frame = self.frames[root] = Frame(self.network, fragments, root)
+                self.contact_pages[root] = ContactPages(self.network, fragments, frame)
         return env
 
 
