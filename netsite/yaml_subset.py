@@ -122,16 +122,14 @@ class _Reader:
 
     def _item(self, content: str, index: int) -> Any:
         """Read one list entry: a scalar, a flow collection, or a `key: value` mapping."""
-        dash = self.rows[self.at - 1][1]
-        if content[0] in "\"'[{":
-            return self._value(content, index, dash)
-        if content[0] in _STARTS_OTHER:
-            raise Refused
-        m = _KEY_LINE.match(content)
-        if m is None:
-            return self._value(content, index, dash)
-        line = self.rows[self.at - 1]
-        return self._entry_mapping(m, line[1] + len(line[2]) - len(content), index)
+        _, dash, line = self.rows[self.at - 1]
+        if content[0] not in "\"'[{":
+            if content[0] in _STARTS_OTHER:
+                raise Refused
+            m = _KEY_LINE.match(content)
+            if m is not None:
+                return self._entry_mapping(m, dash + len(line) - len(content), index)
+        return self._value(content, index, dash)
 
     def _entry_mapping(self, m: re.Match[str], column: int, index: int) -> LineDict:
         """Read a mapping that starts on a list entry's line, and its keys on the lines below."""
