@@ -20,6 +20,7 @@ from markupsafe import Markup
 from .contact import LOG_CLASSES, Contact, LogEntry
 from .due import DueItem
 from .escaping import escape_text as esc
+from .forest import CHAIN_HEAD, CHAIN_TAIL, CHAIN_WHOLE
 from .model import Network
 from .notes import contact_href
 from .problems import has_errors
@@ -29,7 +30,6 @@ if TYPE_CHECKING:
     from .rowmemo import RowMemo
 
 _STALE = ' <span class="badge stale" title="no interaction for over {} days">going cold</span>'
-MEMO_DEPTH = 32  # longer referral chains are rare: built each time, not kept
 _ARROW = ' <span class="arrow" aria-hidden="true">→</span> '
 # The site's sections, for the navigation bar: (page, label, the first part of its pages' paths).
 SECTIONS = tuple(
@@ -89,14 +89,32 @@ class ContactRow(NamedTuple):
     has_problems: bool
 
 
-class Chain(list):  # type: ignore[type-arg]
-    """The contacts from a root of the referral forest down to one of them (tip), in order."""
+class Chain(Sequence[Contact]):
+    """The contacts from a root of the referral forest down to one of them (tip), in order.
 
-    __slots__ = ("tip",)
+    Pages read its length, its last few and (through chain_path) its ends: only a template that
+    asks for more of a long chain walks the whole of it.
+    """
 
-    def __init__(self, contacts: Iterable[Contact], tip: str) -> None:
-        super().__init__(contacts)
-        self.tip = tip
+    def __init__(self, network: Network, tip: str) -> None:
+        self.network, self.tip = network, tip
+
+    def __len__(self) -> int:
+        return self.network.forest.degree[self.tip]
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, int) and -len(self) <= index < 0:  # the referrer, say: a few steps up
+            node = self.tip
+            for _ in range(-index - 1):
+                node = self.network.forest.parent[node]  # type: ignore[assignment]
+            return self.network.contacts[node]
+        return self._whole()[index]
+
+    def __iter__(self) -> Iterator[Contact]:
+        return iter(self._whole())
+
+    def _whole(self) -> list[Contact]:
+        return [self.network.contacts[cid] for cid in self.network.forest.chain(self.tip)]
 
 
 class ContactRows:
@@ -144,8 +162,7 @@ class Fragments:
         self.network, self.root = network, root
         self._people: dict[str, Markup] = {}
         self._badges: dict[str, Markup] = {}
-        # A chain's ids (a Chain's last id) -> the links after "me".
-        self._chains: dict[str | tuple[str, ...], str] = {(): ""}
+        self._chains: dict[str, str] = {}  # contact id -> the links of its chain after "me"
         self._navs: dict[str, Markup] = {}
         self._links_made: dict[tuple[str, str, str], str] = {}
         self.memo: RowMemo | None = None  # the rows kept by the page being rendered, if it keeps them
@@ -194,36 +211,37 @@ class Fragments:
         return f'    <a href="{esc(self.url(target))}"{current}>{esc(label)}{count}</a>'
 
     def chain_path(self, chain: Sequence[Contact]) -> Markup:
-        """Return `me → A → B`, each a link."""
-        return Markup(f'<span class="chain">me{self._links(chain)}</span>')
+        """Return `me → A → B`, each a link; a long chain by its ends (see Forest.chain_ends)."""
+        links = self._forest_links(chain.tip) if isinstance(chain, Chain) else self._links(list(chain))
+        return Markup(f'<span class="chain">me{links}</span>')
 
-    def _links(self, chain: Sequence[Contact]) -> str:
-        """Return the arrows and links of a chain, reusing those of its first steps when known."""
-        if isinstance(chain, Chain):
-            return self._forest_links(chain)
-        ids = tuple(c.id for c in chain)
-        links = self._chains.get(ids)
+    def _links(self, chain: list[Contact]) -> str:
+        """Return the arrows and links of any chain of contacts."""
+        if len(chain) <= CHAIN_WHOLE:
+            return "".join(f"{_ARROW}{self.person(c)}" for c in chain)
+        return self._elided([*chain[:CHAIN_HEAD], *chain[-CHAIN_TAIL:]], len(chain) - CHAIN_HEAD - CHAIN_TAIL)
+
+    def _forest_links(self, tip: str) -> str:
+        """Return the links of the chain of the referral forest down to tip, each made once (a short
+        one from the chain above it)."""
+        links = self._chains.get(tip)
         if links is None:
-            start = self._chains.get(ids[:-1])
-            if start is None:
-                start = "".join(f"{_ARROW}{self.person(c)}" for c in chain[:-1])
-            links = f"{start}{_ARROW}{self.person(chain[-1])}"  # not +: Markup would escape the arrow
-            if len(ids) <= MEMO_DEPTH:
-                self._chains[ids] = links
+            forest, contacts = self.network.forest, self.network.contacts
+            up = forest.parent[tip]
+            if forest.degree[tip] > CHAIN_WHOLE:
+                ids, hidden = forest.chain_ends(tip)
+                links = self._elided([contacts[cid] for cid in ids], hidden)
+            else:  # the chain above is at most CHAIN_WHOLE - 1 long: this recursion is short
+                above = "" if up is None else self._forest_links(up)
+                links = f"{above}{_ARROW}{self.person(contacts[tip])}"  # not +: Markup would escape the arrow
+            self._chains[tip] = links
         return links
 
-    def _forest_links(self, chain: Chain) -> str:
-        """Return the links of a chain of the referral forest, keeping those of it and of every chain
-        above it (known by their last contact) up to MEMO_DEPTH contacts long."""
-        memo = self._chains
-        known = len(chain)  # the chain of its first `known` contacts has links in memo
-        while known and chain[known - 1].id not in memo:
-            known -= 1
-        links = memo[chain[known - 1].id] if known else ""
-        for depth in range(known, min(len(chain), MEMO_DEPTH)):
-            links = memo[chain[depth].id] = f"{links}{_ARROW}{self.person(chain[depth])}"
-        deeper = chain[max(known, MEMO_DEPTH) :]
-        return links + "".join(f"{_ARROW}{self.person(c)}" for c in deeper) if deeper else links
+    def _elided(self, shown: list[Contact], hidden: int) -> str:
+        """Return the links of a chain's first CHAIN_HEAD and last people, with how many are between."""
+        links = [f"{_ARROW}{self.person(c)}" for c in shown]
+        links.insert(CHAIN_HEAD, f'{_ARROW}<span class="muted">… {hidden} more …</span>')
+        return "".join(links)
 
     def insider_paths(self, paths: Sequence[Sequence[Contact]]) -> Markup:
         """Return a company's paths in, one list item per insider: the chain, role and badge."""

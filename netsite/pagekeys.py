@@ -42,6 +42,7 @@ from functools import cached_property
 from typing import Any
 
 from .digests import digest
+from .forest import CHAIN_WHOLE
 from .model import Network
 from .notes import CachedNotes
 from .problems import count_errors
@@ -90,7 +91,7 @@ class PageKeys:
 
     def __init__(self, network: Network, files: Mapping[str, tuple[str, str]], templates: str) -> None:
         self.network, self.files, self.facts = network, files, SiteFacts(network)
-        self.chains: dict[str, str] = {}  # contact id -> its chain of (id, name) from the root, as text
+        self.chains: dict[str, str] = {}  # contact id -> the (id, name) of its chain as shown, as text
         self.faces: dict[str, str] = {}  # contact id -> its id, name, company and badge, as text
         self.fronts: dict[str, str] = {}  # contact id -> its id and front matter digest, as text
         self.reports: dict[Any, Any] | None = None  # week -> its report, made when first needed
@@ -175,16 +176,19 @@ class PageKeys:
         return cid, self.network.contacts[cid].name
 
     def chain(self, cid: str) -> str:
-        """Return the ids and names from the root down to a contact, as text (each chain made once)."""
-        walk: list[str] = []
-        node: str | None = cid
-        while node is not None and node not in self.chains:  # up to a chain already known, or a root
-            walk.append(node)
-            node = self.network.forest.parent[node]
-        known = self.chains[node] if node is not None else ""
-        for step in reversed(walk):
-            known = self.chains[step] = known + repr(self.person(step))
-        return self.chains[cid]
+        """Return the ids and names of a contact's chain as pages show it, as text (each made once: a
+        short one from the chain above it)."""
+        text = self.chains.get(cid)
+        if text is None:
+            forest = self.network.forest
+            up = forest.parent[cid]
+            if forest.degree[cid] > CHAIN_WHOLE:
+                ids, hidden = forest.chain_ends(cid)
+                text = f"{''.join(repr(self.person(i)) for i in ids)}|{hidden}"
+            else:  # the chain above is shorter still: this recursion is short
+                text = ("" if up is None else self.chain(up)) + repr(self.person(cid))
+            self.chains[cid] = text
+        return text
 
     def face(self, cid: str) -> str:
         """Return how a contact shows in a list of people: id, name, company and badge, as text."""

@@ -20,7 +20,7 @@ from .contact_page import TEMPLATES, ContactPages, templates_digest
 from .due import DueItem
 from .escaping import escape
 from .exporting import due_calendar
-from .fragments import MEMO_DEPTH, SECTIONS, Chain, ContactRow, ContactRows, Fragments, contact_url
+from .fragments import SECTIONS, Chain, ContactRow, ContactRows, Fragments, contact_url
 from .frame import Frame
 from .groups import Group
 from .layout import default_templates, template_dirs
@@ -352,7 +352,6 @@ class SiteFacts:
     def __init__(self, network: Network) -> None:
         self.network = network
         self.weeks_asked = 0  # see log_days
-        self._chains: dict[str, Chain] = {}  # contact id -> its chain, for chains of at most MEMO_DEPTH
 
     @cached_property
     def notes(self) -> NotesRenderer:
@@ -408,22 +407,8 @@ class SiteFacts:
         return found
 
     def chain(self, contact_id: str) -> Chain:
-        """Return the contacts from the root of this contact's branch down to it.
-
-        Each chain is made from the chain above it, once (a long one, each time).
-        """
-        memo, parent = self._chains, self.network.forest.parent
-        walk: list[str] = []
-        node: str | None = contact_id
-        while node is not None and node not in memo:  # up to a chain known, or a root
-            walk.append(node)
-            node = parent[node]
-        contacts = list(memo[node]) if node is not None else []
-        for step in reversed(walk):
-            contacts.append(self.network.contacts[step])
-            if len(contacts) <= MEMO_DEPTH:
-                memo[step] = Chain(contacts, step)
-        return memo.get(contact_id) or Chain(contacts, contact_id)
+        """Return the contacts from the root of this contact's branch down to it."""
+        return Chain(self.network, contact_id)
 
     def referrals(self, contact_id: str) -> list[Contact]:
         """Return the contacts this one referred, in forest order."""

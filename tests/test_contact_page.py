@@ -89,6 +89,16 @@ def test_hand_written_fixture_journal(tmp_path: Path) -> None:
     assert_same(journal_copy(tmp_path))
 
 
+def test_a_deep_referral_trail(tmp_path: Path) -> None:
+    contacts = tmp_path / "contacts"
+    contacts.mkdir()
+    for i in range(30):  # chains of 1 to 30 people: whole, and by their ends
+        referrer = f"referred_by: p{i - 1}\n" if i else ""
+        text = f"---\nname: P{i}\ncompany: Acme\ntags: [t]\n{referrer}---\n"
+        (contacts / f"p{i}.md").write_text(text, encoding="utf-8")
+    assert_same(tmp_path)
+
+
 def test_every_field_with_markup_in_it(tmp_path: Path) -> None:
     contacts = tmp_path / "contacts"
     contacts.mkdir()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 
@@ -75,19 +76,47 @@ def test_due_wording() -> None:
     assert due_label(item("reach-out", 0, False)) == "Reach out (cold)"
 
 
-def test_long_chains_are_built_whole_without_being_kept(tmp_path: Path) -> None:
-    from netsite.fragments import MEMO_DEPTH
-
-    count = MEMO_DEPTH + 5
+def _trail(tmp_path: Path, count: int) -> Network:
+    """Model one referral trail p0 → p1 → … of count people."""
     files = {f"p{i}.md": f"---\nname: P{i}\nreferred_by: p{i - 1}\n---\n" for i in range(1, count)}
     write_journal(tmp_path, {"p0.md": "---\nname: P0\n---\n", **files})
-    network = build_network(load_journal(tmp_path), TODAY)
-    chain = [network.contacts[f"p{i}"] for i in range(count)]
-    fragments = Fragments(network, "")
-    html = fragments.chain_path(chain)
-    assert html.count("<a href=") == count and html.count('class="arrow"') == count
-    assert html == fragments.chain_path(chain) == Fragments(network, "").chain_path(chain)
-    assert len(fragments._chains) == 1  # only the empty chain: this one was too long to keep
+    return build_network(load_journal(tmp_path), TODAY)
+
+
+def test_a_long_chain_shows_its_ends_and_how_many_are_between(tmp_path: Path) -> None:
+    from netsite.fragments import Chain
+    from netsite.site import SiteFacts
+
+    network = _trail(tmp_path, 50)
+    chain = SiteFacts(network).chain("p49")
+    assert isinstance(chain, Chain) and len(chain) == 50 and chain[-2].id == "p48"
+    assert [c.id for c in chain] == [f"p{i}" for i in range(50)] and chain[10].id == "p10"
+    html = Fragments(network, "").chain_path(chain)
+    names = re.findall(r">(P\d+)</a>", html)
+    assert names == ["P0", "P1", "P2", *(f"P{i}" for i in range(44, 50))] and "… 41 more …" in html
+    assert html.index("P2<") < html.index("41 more") < html.index("P44<")
+    # Any list of contacts is shown the same way as the forest's chain.
+    assert Fragments(network, "").chain_path(list(chain)) == html
+
+
+def test_a_chain_up_to_ten_long_is_shown_whole(tmp_path: Path) -> None:
+    from netsite.site import SiteFacts
+
+    network = _trail(tmp_path, 11)
+    facts, fragments = SiteFacts(network), Fragments(network, "")
+    whole = fragments.chain_path(facts.chain("p9"))
+    assert whole.count("<a href=") == 10 and "more" not in whole
+    assert fragments.chain_path(facts.chain("p10")).count("<a href=") == 9  # 11: two left out
+    assert "… 2 more …" in fragments.chain_path(facts.chain("p10"))
+
+
+def test_chain_ends_of_a_deep_trail_are_its_first_three_and_last_six(tmp_path: Path) -> None:
+    network = _trail(tmp_path, 3000)
+    forest = network.forest
+    ids, hidden = forest.chain_ends("p2999")
+    assert ids == ["p0", "p1", "p2", *(f"p{i}" for i in range(2994, 3000))] and hidden == 2991
+    assert forest.chain_ends("p5") == (["p0", "p1", "p2", "p3", "p4", "p5"], 0)
+    assert all(len(forest.chain_ends(f"p{i}")[0]) == min(i + 1, 9 + (i < 10)) for i in range(3000))
 
 
 def test_due_table_escapes_and_shows_the_contact_only_when_asked(tmp_path: Path) -> None:

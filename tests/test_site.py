@@ -250,6 +250,25 @@ def test_target_company_with_no_path_says_so(sample_files: dict[str, bytes]) -> 
     assert acme.count('<span class="chain">') == 5
 
 
+def test_no_page_grows_with_the_depth_of_a_referral_trail(tmp_path: Path) -> None:
+    """One trail of 400 referrals, all at one company: each page shows at most ten people of a chain."""
+    trail = {
+        f"p{i:03}.md": f"---\nname: P{i}\ncompany: Acme\nreferred_by: p{i - 1:03}\n---\n"
+        for i in range(1, 400)
+    }
+    write_journal(tmp_path, {"p000.md": "---\nname: P0\ncompany: Acme\n---\n", **trail})
+    result = render(tmp_path, TODAY)
+    assert result.ok, result.failure
+    deepest = result.files["contacts/p399.html"].decode()
+    assert deepest.count('class="arrow"') == 10 and "… 391 more …" in deepest
+    assert "<dd>400</dd>" in deepest  # its degree
+    assert 'Referred by</dt><dd><a href="../contacts/p398.html">P398</a>' in deepest
+    acme = result.files["companies/acme.html"].decode()
+    assert acme.count('<span class="chain">') == 400 and acme.count('class="arrow"') <= 400 * 10
+    # Before, the chains were whole: 80,000 links, 20 MB, on this one page.
+    assert max(map(len, result.files.values())) < 1_000_000
+
+
 @settings(max_examples=300, deadline=None)
 @given(
     value=st.text()
