@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from collections.abc import Iterable, Sequence
@@ -24,7 +23,7 @@ from .cli_support import (
 from .journal import load_journal
 from .model import Network, build_network
 from .problems import Problem, counts_text, has_errors, sort_problems
-from .views import check_json, due_json, due_lines, report_lines, tree_json, tree_lines
+from .views import check_json, due_json, due_lines, json_chunks, report_lines, tree_json, tree_lines
 from .weekly import Week
 from .words import plural
 
@@ -83,9 +82,9 @@ def print_problems(problems: Iterable[Problem]) -> None:
 
 
 def print_json(data: object) -> None:
-    """Print data as indented JSON (deep trees need a higher recursion limit)."""
-    sys.setrecursionlimit(max(sys.getrecursionlimit(), 100_000))
-    print(json.dumps(data, indent=2, ensure_ascii=False))
+    """Print data as indented JSON, written piece by piece (a deep tree would take seconds whole)."""
+    sys.stdout.writelines(json_chunks(data))
+    print()
 
 
 # --- build -------------------------------------------------------------------------------

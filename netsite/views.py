@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 from .due import DueItem, days_after
@@ -11,6 +12,11 @@ from .problems import Problem
 from .weekly import WeekReport
 
 UPCOMING_DAYS = 14
+MAX_INDENT = 40  # JSON nested deeper than this many levels is indented no further
+
+# An open JSON container being written: its remaining (first?, key or None, value) items, its
+# closing bracket, and its nesting level.
+_Open = tuple[Iterator[tuple[bool, str | None, object]], str, int]
 
 
 def due_json(network: Network) -> dict[str, object]:
@@ -129,3 +135,38 @@ def tree_lines(network: Network) -> Iterator[str]:
         yield f"cycle (shown as roots): {', '.join(cycle)}"
     for cid, raw in forest.unresolved:
         yield f"unresolved referrer: {cid} ← {raw!r}"
+
+
+def json_chunks(value: object) -> Iterator[str]:
+    """Yield value as `json.dumps(value, indent=2, ensure_ascii=False)` writes it, without recursion.
+
+    Past MAX_INDENT levels lines are indented no further (it is still JSON), so that the tree of a
+    10,000-deep referral trail prints in time and space that grow with its length, not its square.
+    """
+    todo: list[_Open] = []
+    yield _opening(value, 0, todo)
+    while todo:
+        items, close, level = todo[-1]
+        entry = next(items, None)
+        if entry is None:
+            todo.pop()
+            yield f"\n{_indent(level)}{close}"
+            continue
+        first, key, item = entry
+        label = "" if key is None else json.dumps(key, ensure_ascii=False) + ": "
+        yield f"{'' if first else ','}\n{_indent(level + 1)}{label}{_opening(item, level + 1, todo)}"
+
+
+def _opening(value: object, level: int, todo: list[_Open]) -> str:
+    """Return a scalar or empty container whole; open any other container (its items go on todo)."""
+    if isinstance(value, dict) and value:
+        todo.append((((i == 0, k, v) for i, (k, v) in enumerate(value.items())), "}", level))
+        return "{"
+    if isinstance(value, list | tuple) and value:
+        todo.append((((i == 0, None, v) for i, v in enumerate(value)), "]", level))
+        return "["
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _indent(level: int) -> str:
+    return "  " * min(level, MAX_INDENT)

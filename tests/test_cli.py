@@ -117,6 +117,26 @@ def test_journal_defaults_to_the_current_folder(
     assert [r["contact"] for r in result.json()["roots"]] == ["amy"]
 
 
+def test_tree_json_of_a_deep_trail_is_quick_and_stays_small(run_cli: RunCli, tmp_path: Path) -> None:
+    """3,000 referrals in one trail: JSON's own writer took a minute and gigabytes for 10,000."""
+    contacts = tmp_path / "contacts"
+    contacts.mkdir()
+    for i in range(3000):
+        referrer = f"referred_by: p{i - 1}\n" if i else ""
+        (contacts / f"p{i}.md").write_text(f"---\nname: P{i}\n{referrer}---\n", encoding="utf-8")
+    result = run_cli("tree", "--json", "--journal", tmp_path, "--today", "2026-11-25")
+    assert result.code == 0 and len(result.out) < 3000 * 700  # 8 lines a node, 80 columns deep at most
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(20_000)  # json.loads recurses, once a level
+    try:
+        node, depth = result.json()["roots"][0], 1  # type: ignore[index]
+    finally:
+        sys.setrecursionlimit(limit)
+    while node["children"]:
+        node, depth = node["children"][0], depth + 1
+    assert (node["contact"], node["degree"], depth) == ("p2999", 3000, 3000)
+
+
 # --- TODAY --------------------------------------------------------------------------------------
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from datetime import date, datetime
 from typing import Any
@@ -267,3 +268,18 @@ def test_encoded_text_never_raises(text: str, encoding: str) -> None:
     data = wrap(text).encode(encoding, errors="replace")
     contact, problems = parse_bytes("x", PATH, data)
     assert_sane(contact, problems, data.count(b"\n") + 1)
+
+
+_JSON_SCALARS = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text()
+_JSON = st.recursive(
+    _JSON_SCALARS,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=5), inner, max_size=4),
+    max_leaves=30,
+)
+
+
+@given(value=_JSON)
+def test_json_chunks_write_what_json_dumps_writes(value: Any) -> None:
+    from netsite.views import json_chunks
+
+    assert "".join(json_chunks(value)) == json.dumps(value, indent=2, ensure_ascii=False)
