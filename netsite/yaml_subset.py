@@ -2,7 +2,8 @@
 
 Contact files mostly hold `key: value` lines, `[a, b]` lists, `{k: v}` mappings and `- ` lists of
 one-line entries, and, where PyYAML or python-frontmatter wrote them, long plain or single-quoted
-strings folded over indented lines (with `''` for a quote). For those this reader gives what
+strings folded over indented lines (with `''` for a quote) and double-quoted ones with escapes
+(`"Jos\\xE9"`, as yaml.safe_dump writes all but ASCII). For those this reader gives what
 frontmatter_yaml's PyYAML loader gives (the same values and types, the same lines, the same
 duplicate keys) several times faster; scalars are typed by the loader's own rules, passed in.
 Anything else, or any doubt, is refused and read by PyYAML, which also words every error: the
@@ -192,16 +193,53 @@ def _folded(first: str, more: list[str], scalar: Scalar) -> Any:
 
 
 def _quoted(text: str, start: int) -> tuple[str, int]:
-    """Read a quoted scalar that ends on its line, with no escapes but a single-quoted one's `''`;
-    return it and where it ended."""
-    quote = text[start]
-    end = text.find(quote, start + 1)
-    while quote == "'" and end >= 0 and text.startswith("'", end + 1):
-        end = text.find(quote, end + 2)  # `''` is a quote inside the scalar
-    if end < 0 or "\\" in text[start:end] or (quote == '"' and text.startswith(quote, end + 1)):
+    """Read a quoted scalar that ends on its line; return it and where it ended."""
+    if text[start] == '"':
+        return _double_quoted(text, start)
+    end = text.find("'", start + 1)
+    while end >= 0 and text.startswith("'", end + 1):
+        end = text.find("'", end + 2)  # `''` is a quote inside the scalar
+    if end < 0:
         raise Refused
-    inner = text[start + 1 : end]
-    return (inner.replace("''", "'") if quote == "'" else inner), end + 1
+    return text[start + 1 : end].replace("''", "'"), end + 1
+
+
+# A double-quoted scalar's escapes, as PyYAML (and libyaml) read them: one character, or a code
+# point in so many hexadecimal digits (yaml.safe_dump writes `"Jos\xE9"` for José, `"\u2014"`).
+_ESCAPES = {
+    **{"0": "\0", "a": "\a", "b": "\b", "t": "\t", "n": "\n", "v": "\v", "f": "\f", "r": "\r"},
+    **{"e": "\x1b", " ": " ", '"': '"', "/": "/", "\\": "\\", "N": "\x85", "_": "\xa0"},
+    **{"L": "\u2028", "P": "\u2029"},
+}
+_CODE_DIGITS = {"x": 2, "u": 4, "U": 8}
+_HEX = re.compile(r"[0-9A-Fa-f]+")
+_DOUBLE_STOP = re.compile(r'["\\]')
+
+
+def _double_quoted(text: str, start: int) -> tuple[str, int]:
+    """Read a double-quoted scalar that ends on its line, escapes and all; return it and where it ended."""
+    parts, at = [], start + 1
+    while (stop := _DOUBLE_STOP.search(text, at)) is not None:
+        parts.append(text[at : stop.start()])
+        at = stop.start() + 1
+        if text[stop.start()] == '"':
+            if text.startswith('"', at):
+                raise Refused
+            return "".join(parts), at
+        code = text[at : at + 1]
+        if code in _ESCAPES:
+            parts.append(_ESCAPES[code])
+            at += 1
+            continue
+        digits = text[at + 1 : at + 1 + _CODE_DIGITS.get(code, 0)]
+        if not digits or len(digits) != _CODE_DIGITS[code] or not _HEX.fullmatch(digits):
+            raise Refused  # no escape, or a line break (the scalar goes on below): PyYAML decides
+        value = int(digits, 16)
+        if 0xD800 <= value <= 0xDFFF or value > 0x10FFFF:
+            raise Refused  # PyYAML refuses these
+        parts.append(chr(value))
+        at += 1 + len(digits)
+    raise Refused
 
 
 def _check_rest(rest: str) -> None:

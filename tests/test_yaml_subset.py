@@ -55,6 +55,14 @@ VALUES = [
     "'it''s'",
     '"double"',
     '"esc\\n"',
+    '"Jos\\xE9 \\u2014 \\U0001F389"',
+    '"a\\"b\\\\c\\/\\ \\0\\t\\N\\_\\L"',
+    '"\\ud800"',
+    '"\\x4"',
+    '"\\q"',
+    '"end\\',
+    '"[\\x61, b]"',
+    '["x\\u00e9", "y\\"", z]',
     '"open',
     "[a, b]",
     "[[Bob Smith]]",
@@ -183,7 +191,10 @@ def test_crlf_line_ends_read_as_pyyaml_reads_them(text: str) -> None:
 
 
 WORDS = st.sampled_from(
-    ["call", "it's", "a: b", "O'Neil", "x" * 30, "#7", "-", "ünï", "  ", "''", "2026-11-02", "yes"]
+    [
+        *["call", "it's", "a: b", "O'Neil", "x" * 30, "#7", "-", "ünï", "  ", "''", "2026-11-02", "yes"],
+        *["José", "—", "🎉", 'say "hi"', "back\\slash", "\x85"],
+    ]
 )
 STRINGS = st.lists(WORDS, min_size=1, max_size=12).map(" ".join)
 
@@ -193,14 +204,19 @@ STRINGS = st.lists(WORDS, min_size=1, max_size=12).map(" ".join)
     values=st.dictionaries(st.sampled_from(["name", "how_met", "company", "role"]), STRINGS, min_size=1),
     log=st.lists(STRINGS, max_size=4),
     width=st.sampled_from([20, 40, 80]),
+    unicode=st.booleans(),
 )
-def test_what_pyyaml_writes_the_subset_reads_as_pyyaml_does(values: dict, log: list, width: int) -> None:
-    """PyYAML (and python-frontmatter, with it) folds long strings over lines and doubles quotes in
-    quoted ones; the subset reads such front matter as PyYAML reads it, or refuses it."""
+def test_what_pyyaml_writes_the_subset_reads_as_pyyaml_does(
+    values: dict, log: list, width: int, unicode: bool
+) -> None:
+    """PyYAML (and python-frontmatter, with it) folds long strings over lines, doubles quotes in
+    quoted ones and, unless told to allow Unicode, escapes all but ASCII in double quotes; the
+    subset reads such front matter as PyYAML reads it, or refuses it."""
     entries = [
         {"date": "2026-11-02", "kind": "call", "note": note} if len(note) % 2 else note for note in log
     ]
-    text = yaml.safe_dump({**values, **({"log": entries} if log else {})}, width=width, allow_unicode=True)
+    data = {**values, **({"log": entries} if log else {})}
+    text = yaml.safe_dump(data, width=width, allow_unicode=unicode)
     fast = by_subset(text)
     if fast is not yaml_subset.REFUSED:
         assert shape(fast) == shape(by_pyyaml(text))
@@ -215,8 +231,16 @@ def test_long_strings_as_pyyaml_writes_them_take_the_subset() -> None:
     ]
 
 
+def test_escapes_as_yaml_safe_dump_writes_them_take_the_subset() -> None:
+    text = yaml.safe_dump({"name": "José Müller", "role": "VP — R&D 🎉", "tags": ['say "hi"']})
+    assert '"Jos\\xE9 M\\xFCller"' in text and "\\u2014" in text and "\\U0001F389" in text
+    assert shape(by_subset(text)) == shape(by_pyyaml(text))
+    assert by_subset(text)["name"] == "José Müller"
+
+
 def test_refused_text_includes_everything_pyyaml_rejects() -> None:
-    for text in ["a: b: c", "name: [a,", "k: |\n  x", "a: *x", "k: a\n\n  b", "k: a\n  - b", "k: a # c\n  b"]:
+    rejected = ["a: b: c", "name: [a,", "k: |\n  x", "a: *x", "k: a\n\n  b", "k: a\n  - b", "k: a # c\n  b"]
+    for text in [*rejected, 'a: "\\ud83c"', 'a: "\\q"', 'a: "\\x4"', 'a: "\\x4G"']:
         assert by_subset(text) is yaml_subset.REFUSED
     with pytest.raises(yaml.YAMLError):
         by_pyyaml("a: b: c")
