@@ -183,16 +183,12 @@ def _cycle_problems(
         loop = [cycle[0]]
         while (nxt := parent[loop[-1]]) != cycle[0] and nxt is not None:
             loop.append(nxt)
-        text = "forms a cycle: " + " → referred by → ".join([*loop, cycle[0]])
-    return [
-        Problem(
-            by_id[m].path,
-            by_id[m].line("referred_by"),
-            "error",
-            f"referral {text}; shown as a root",
-        )
-        for m in cycle
-    ]
+        loop.append(cycle[0])
+        if len(loop) > CHAIN_WHOLE:  # named like a long chain: by its ends
+            loop[CHAIN_HEAD:-CHAIN_TAIL] = [f"… {len(loop) - CHAIN_HEAD - CHAIN_TAIL} more …"]
+        text = "forms a cycle: " + " → referred by → ".join(loop)
+    message = f"referral {text}; shown as a root"  # one text for every member
+    return [Problem(by_id[m].path, by_id[m].line("referred_by"), "error", message) for m in cycle]
 
 
 def _assemble(

@@ -146,6 +146,17 @@ def test_two_cycle_members_become_roots_and_both_are_reported() -> None:
     ]
 
 
+def test_a_long_cycle_is_named_by_its_ends() -> None:
+    """A cycle of 2,000: each member's problem named all 2,000 (a Problems page of 108 MB)."""
+    ids = [f"p{i:04}" for i in range(2000)]
+    forest, problems = build_forest([c(cid, cid, ids[i - 1]) for i, cid in enumerate(ids)])
+    assert forest.cycles == (tuple(ids),) and len(problems) == 2000
+    message = problems[0].message
+    assert message.startswith("referral forms a cycle: p0000 → referred by → p1999 → referred by → p1998 → ")
+    assert "… 1992 more … → referred by → p0005" in message and message.endswith("p0000; shown as a root")
+    assert len(message) < 300 and {p.message for p in problems} == {message}
+
+
 def test_three_cycle_with_a_tail_and_descendants() -> None:
     forest, problems = build_forest(
         [
