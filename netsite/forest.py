@@ -18,6 +18,7 @@ ROOT_WORDS = frozenset({"", "me", "myself"})
 # depth of a trail (one trail of 3,000 referrals made a company page of 440 MB).
 CHAIN_HEAD, CHAIN_TAIL = 3, 6
 CHAIN_WHOLE = CHAIN_HEAD + CHAIN_TAIL + 1
+NAMESAKES_NAMED = 10  # a warning about a name many contacts share names the first ten
 
 
 @dataclass(frozen=True)
@@ -142,8 +143,10 @@ def build_forest(
             message = f"referred_by {c.referred_by!r} matches no contact; shown as a first-degree contact"
             problems.append(Problem(c.path, c.line("referred_by"), "warning", message))
         if namesakes := resolver.ambiguous(c.referred_by):
+            more = ", …" if len(namesakes) > NAMESAKES_NAMED else ""
+            listed = ", ".join(namesakes[:NAMESAKES_NAMED]) + more
             message = (
-                f"referred_by {c.referred_by!r} names {len(namesakes)} contacts ({', '.join(namesakes)}); "
+                f"referred_by {c.referred_by!r} names {len(namesakes)} contacts ({listed}); "
                 f"using {parent[c.id]}: write the id to choose"
             )
             problems.append(Problem(c.path, c.line("referred_by"), "warning", message))

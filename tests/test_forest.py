@@ -146,6 +146,13 @@ def test_two_cycle_members_become_roots_and_both_are_reported() -> None:
     ]
 
 
+def test_a_name_many_share_lists_the_first_ten() -> None:
+    people = [c(f"ann-{i:02}", "Ann Lee") for i in range(30)]
+    _, problems = build_forest([*people, c("bo", "Bo", "Ann Lee")])
+    assert len(problems) == 1 and "names 30 contacts (ann-00, ann-01, " in problems[0].message
+    assert "ann-09, …); using ann-00" in problems[0].message and "ann-10" not in problems[0].message
+
+
 def test_a_long_cycle_is_named_by_its_ends() -> None:
     """A cycle of 2,000: each member's problem named all 2,000 (a Problems page of 108 MB)."""
     ids = [f"p{i:04}" for i in range(2000)]
