@@ -12,7 +12,7 @@ from .problems import Problem
 from .weekly import WeekReport
 
 UPCOMING_DAYS = 14
-MAX_INDENT = 40  # JSON nested deeper than this many levels is indented no further
+MAX_INDENT = 40  # outlines and JSON nested deeper than this are indented no further
 
 # An open JSON container being written: its remaining (first?, key or None, value) items, its
 # closing bracket, and its nesting level.
@@ -40,6 +40,13 @@ def tree_json(network: Network) -> dict[str, object]:
         "cycles": [list(c) for c in forest.cycles],
         "unresolved": [{"contact": c, "referred_by": raw} for c, raw in forest.unresolved],
     }
+
+
+def _outline_indent(degree: int) -> str:
+    """Indent a contact by its degree; past MAX_INDENT levels, by as much, with its degree said."""
+    if degree <= MAX_INDENT:
+        return "  " * (degree - 1)
+    return f"{'  ' * (MAX_INDENT - 1)}({degree}) "
 
 
 def preorder(forest: Forest) -> list[str]:
@@ -130,7 +137,7 @@ def tree_lines(network: Network) -> Iterator[str]:
         size = forest.descendants(cid)
         extra = f"  (+{size})" if size else ""
         company = f", {contact.company}" if contact.company else ""
-        yield f"{'  ' * (forest.degree[cid] - 1)}{contact.name}{company} [{cid}]{extra}"
+        yield f"{_outline_indent(forest.degree[cid])}{contact.name}{company} [{cid}]{extra}"
     for cycle in forest.cycles:
         yield f"cycle (shown as roots): {', '.join(cycle)}"
     for cid, raw in forest.unresolved:

@@ -259,6 +259,19 @@ def test_tree_terminal_output_is_an_indented_outline(run_cli: RunCli, small: Pat
     assert out.splitlines() == ["Amy Adams, Acme [amy]  (+2)", "  Ben [ben]  (+1)", "    Cy [cy]"]
 
 
+def test_tree_outline_of_a_deep_trail_stops_indenting_and_says_the_degree(
+    run_cli: RunCli, tmp_path: Path
+) -> None:
+    contacts = tmp_path / "contacts"
+    contacts.mkdir()
+    for i in range(60):
+        referrer = f"referred_by: p{i - 1}\n" if i else ""
+        (contacts / f"p{i}.md").write_text(f"---\nname: P{i}\n{referrer}---\n", encoding="utf-8")
+    lines = run_cli("tree", "--journal", tmp_path, "--today", "2026-11-25").out.splitlines()
+    assert lines[39] == " " * 78 + "P39 [p39]  (+20)"  # degree 40
+    assert lines[40] == " " * 78 + "(41) P40 [p40]  (+19)" and lines[59] == " " * 78 + "(60) P59 [p59]"
+
+
 def test_due_terminal_output(run_cli: RunCli, small: Path) -> None:
     out = run_cli("due", "--journal", small, "--today", "2026-11-25").out
     lines = out.splitlines()
