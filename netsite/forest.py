@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from .contact import Contact
 from .problems import Problem
@@ -19,6 +19,7 @@ ROOT_WORDS = frozenset({"", "me", "myself"})
 CHAIN_HEAD, CHAIN_TAIL = 3, 6
 CHAIN_WHOLE = CHAIN_HEAD + CHAIN_TAIL + 1
 NAMESAKES_NAMED = 10  # a warning about a name many contacts share names the first ten
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -159,6 +160,14 @@ def build_forest(
     return _assemble(by_id, parent, referrer, cycles, unresolved, resolver), problems
 
 
+def chain_shown(chain: Sequence[T]) -> tuple[list[T], int]:
+    """Return what is shown of a chain: all of it, or its first CHAIN_HEAD and last CHAIN_TAIL
+    items; and how many are left out between them."""
+    if len(chain) <= CHAIN_WHOLE:
+        return list(chain), 0
+    return [*chain[:CHAIN_HEAD], *chain[-CHAIN_TAIL:]], len(chain) - CHAIN_HEAD - CHAIN_TAIL
+
+
 def find_cycles(parent: dict[str, str | None]) -> list[tuple[str, ...]]:
     """Find every cycle of parent links, each as sorted ids, ordered by first id."""
     state: dict[str, int] = {}  # 1 = on the current walk, 2 = done
@@ -186,10 +195,10 @@ def _cycle_problems(
         loop = [cycle[0]]
         while (nxt := parent[loop[-1]]) != cycle[0] and nxt is not None:
             loop.append(nxt)
-        loop.append(cycle[0])
-        if len(loop) > CHAIN_WHOLE:  # named like a long chain: by its ends
-            loop[CHAIN_HEAD:-CHAIN_TAIL] = [f"… {len(loop) - CHAIN_HEAD - CHAIN_TAIL} more …"]
-        text = "forms a cycle: " + " → referred by → ".join(loop)
+        shown, hidden = chain_shown([*loop, cycle[0]])  # named like a long chain: by its ends
+        if hidden:
+            shown.insert(CHAIN_HEAD, f"… {hidden} more …")
+        text = "forms a cycle: " + " → referred by → ".join(shown)
     message = f"referral {text}; shown as a root"  # one text for every member
     return [Problem(by_id[m].path, by_id[m].line("referred_by"), "error", message) for m in cycle]
 

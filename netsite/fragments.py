@@ -20,7 +20,7 @@ from markupsafe import Markup
 from .contact import LOG_CLASSES, Contact, LogEntry
 from .due import DueItem
 from .escaping import escape_text as esc
-from .forest import CHAIN_HEAD, CHAIN_TAIL, CHAIN_WHOLE
+from .forest import CHAIN_HEAD, CHAIN_WHOLE, chain_shown
 from .model import Network
 from .notes import contact_href
 from .problems import has_errors
@@ -217,9 +217,7 @@ class Fragments:
 
     def _links(self, chain: list[Contact]) -> str:
         """Return the arrows and links of any chain of contacts."""
-        if len(chain) <= CHAIN_WHOLE:
-            return "".join(f"{_ARROW}{self.person(c)}" for c in chain)
-        return self._elided([*chain[:CHAIN_HEAD], *chain[-CHAIN_TAIL:]], len(chain) - CHAIN_HEAD - CHAIN_TAIL)
+        return self._elided(*chain_shown(chain))
 
     def _forest_links(self, tip: str) -> str:
         """Return the links of the chain of the referral forest down to tip, each made once (a short
@@ -238,9 +236,11 @@ class Fragments:
         return links
 
     def _elided(self, shown: list[Contact], hidden: int) -> str:
-        """Return the links of a chain's first CHAIN_HEAD and last people, with how many are between."""
+        """Return the links of the people shown of a chain, with how many are left out (if any) after
+        the first CHAIN_HEAD."""
         links = [f"{_ARROW}{self.person(c)}" for c in shown]
-        links.insert(CHAIN_HEAD, f'{_ARROW}<span class="muted">… {hidden} more …</span>')
+        if hidden:
+            links.insert(CHAIN_HEAD, f'{_ARROW}<span class="muted">… {hidden} more …</span>')
         return "".join(links)
 
     def insider_paths(self, paths: Sequence[Sequence[Contact]]) -> Markup:
