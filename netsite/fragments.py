@@ -23,7 +23,7 @@ from .escaping import escape_text as esc
 from .forest import CHAIN_HEAD, CHAIN_WHOLE, chain_shown
 from .model import Network
 from .notes import contact_href
-from .problems import has_errors
+from .problems import problem_level
 from .words import format_day, plural
 
 if TYPE_CHECKING:
@@ -204,10 +204,12 @@ class Fragments:
     def _nav_link(self, target: str, label: str, part: str, section: str) -> str:
         current = ' aria-current="page"' if part == section else ""
         count = ""
-        problems = self.network.problems
-        if target == "problems.html" and problems:
-            level = "bad" if has_errors(problems) else "warn"
-            count = f' <span class="count {level}">{len(problems)}</span>'
+        level = problem_level(self.network.problems)
+        if target == "problems.html" and level:
+            # Their number is on the Problems page and the dashboard: shown on every page, each new
+            # warning (a call logged before a planned follow-up, say) would change every page.
+            words = "errors" if level == "bad" else "warnings"
+            count = f' <span class="count {level}" title="{words} to fix">!</span>'
         return f'    <a href="{esc(self.url(target))}"{current}>{esc(label)}{count}</a>'
 
     def chain_path(self, chain: Sequence[Contact]) -> Markup:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from .escaping import escape_text as esc
 from .fragments import Fragments
 from .model import Network
-from .words import format_day, plural
+from .words import format_day
 
 _HEAD = (
     '<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
@@ -40,9 +40,8 @@ class Frame:
         )
         self.headers: dict[str, str] = {}  # section -> the header, its link marked
         owner = f"{esc(site.owner)}’s network · " if site.owner else ""
-        size = esc(plural(len(network.contacts), "contact"))
         self.footer = (
-            f"</main>\n<footer>\n{owner}{size} · as of {esc(format_day(network.today, 'long'))}"
+            f"</main>\n<footer>\n{owner}as of {esc(format_day(network.today, 'long'))}"
             " · built by netsite\n</footer>\n</body>\n</html>\n"
         )
 

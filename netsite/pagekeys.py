@@ -3,8 +3,10 @@
 Two builds that give a page the same key give it the same bytes, so a page whose key is unchanged
 need not be rendered again. The keys follow what the default templates read:
 
-- every page (base.html): site title and owner, the number of contacts and of problems, TODAY;
-  with the whole configuration, these make the global key, part of every other key;
+- every page (base.html): site title and owner, TODAY and whether there are errors or warnings
+  (not how many: a page that showed the number of problems or contacts would change with every
+  new warning or contact); with the whole configuration, these make the global key, part of
+  every other key;
 - a contact page (contact.html): its own file (by content digest; with TODAY and the rules this
   decides its status, going-cold flag and due items), its resolved referrer and its problems; ids
   and names along its referral chain; the id and front matter (by digest) of each person it
@@ -19,7 +21,7 @@ need not be rendered again. The keys follow what the default templates read:
 
 Those are the fine keys. A coarse key is checked first, and while it is unchanged the fine key
 need not be computed at all. For a contact page it is the shape of the network (the global key,
-which files have problems, each contact's id, name and path, the referral forest, the company and
+each contact's id, name and path, the referral forest, the company and
 tag slugs: everything but its own file, its own problems and its referrals' front matter that the
 fine key reads, and more), its own file and problems, and the front matter of each person it
 referred: logging a call re-checks only the pages of that person and their referrer. A build
@@ -45,7 +47,7 @@ from .digests import digest
 from .forest import CHAIN_WHOLE
 from .model import Network
 from .notes import CachedNotes
-from .problems import count_errors
+from .problems import problem_level
 from .site import Page, SiteFacts
 
 
@@ -59,10 +61,10 @@ def page_keys(network: Network, files: Mapping[str, tuple[str, str]], templates:
 
 
 def global_key(network: Network, templates: str) -> str:
-    """Digest what every page shows or may depend on: templates, configuration, TODAY and the totals."""
-    errors = count_errors(network.problems)
-    totals = (len(network.contacts), len(network.problems), errors)
-    return _digest((templates, network.config, network.today.isoformat(), totals))
+    """Digest what every page shows or may depend on: templates, configuration, TODAY and how bad the
+    problems are (no page but the dashboard and the Problems page counts them, or the contacts)."""
+    level = problem_level(network.problems)
+    return _digest((templates, network.config, network.today.isoformat(), level))
 
 
 @dataclass(frozen=True)
@@ -114,13 +116,13 @@ class PageKeys:
 
     def _shape(self) -> str:
         """Digest the shape of the network: all a contact page's fine key reads of other contacts but
-        its referrals' front matter (and more: a change here re-checks every contact page). Of the
-        problems, only which files have any: a page shows its own, and lists flag the others."""
+        its referrals' front matter (and more: a change here re-checks every contact page). No page
+        shows another contact's problems, only whether it has any (the contacts list), and that
+        follows from its front matter and the shape."""
         network, facts, forest = self.network, self.facts, self.network.forest
         people = [(cid, c.name, c.path) for cid, c in network.contacts.items()]
         slugs = (facts.company_slugs, facts.tag_slugs)
-        flagged = tuple(network.problems_by_path)
-        return _digest((self.top, flagged, people, forest.parent, forest.referrer, slugs))
+        return _digest((self.top, people, forest.parent, forest.referrer, slugs))
 
     def basis(self) -> Basis:
         """Return what this model's coarse keys of contact pages are made of (see moved)."""

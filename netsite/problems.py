@@ -44,6 +44,11 @@ def has_errors(problems: Iterable[Problem]) -> bool:
     return any(p.severity == "error" for p in problems)
 
 
+def problem_level(problems: Sequence[Problem]) -> str:
+    """Say how bad the problems are at worst: "bad" (errors), "warn" (warnings only) or "" (none)."""
+    return ("bad" if has_errors(problems) else "warn") if problems else ""
+
+
 def count_errors(problems: Iterable[Problem]) -> int:
     """Count the problems that are errors."""
     return sum(p.severity == "error" for p in problems)

@@ -250,6 +250,25 @@ def test_target_company_with_no_path_says_so(sample_files: dict[str, bytes]) -> 
     assert acme.count('<span class="chain">') == 5
 
 
+def test_pages_say_whether_there_are_problems_and_only_two_count_them(tmp_path: Path) -> None:
+    """A new warning (a call logged before a planned follow-up) must not change every page."""
+    ann = "---\nname: Ann\nnext_follow_up: 2026-11-24\nlog:\n  - 2026-11-20 call\n---\n"
+    write_journal(tmp_path, {"ann.md": ann, "bo.md": "---\nname: Bo\n---\n"})
+    files = render(tmp_path, TODAY).files
+    flag = '<a href="../problems.html">Problems <span class="count warn" title="warnings to fix">!</span></a>'
+    assert flag in files["contacts/bo.html"].decode()
+    assert (
+        "1 problem" in files["index.html"].decode()
+        and '<span class="count">1</span>' in files["problems.html"].decode()
+    )
+    (tmp_path / "contacts" / "bo.md").write_text(
+        "---\nname: Bo\nnext_follow_up: 2026-11-24\nlog:\n  - 2026-11-23 call\n---\n"
+    )
+    again = render(tmp_path, TODAY).files
+    assert "2 problems" in again["index.html"].decode()
+    assert again["contacts/ann.html"] == files["contacts/ann.html"]  # nor the footer: no count of contacts
+
+
 def test_no_page_grows_with_the_depth_of_a_referral_trail(tmp_path: Path) -> None:
     """One trail of 400 referrals, all at one company: each page shows at most ten people of a chain."""
     trail = {
