@@ -452,7 +452,7 @@ def save_cache(root: Path, cache: BuildCache) -> None:
         if shard(key[0]) in cache.dirty:
             parts[shard(key[0])][key] = result
     for number in sorted(cache.dirty):
-        _save_shard(folder, number, cache.version, parts[number])
+        _save_versioned(folder / _shard_file(number), cache.version, parts[number])
     if cache.notes_held and cache.notes != cache.notes_saved:  # 5 MB at 10,000 contacts: not for nothing
         _save_versioned(folder / NOTES_FILE, cache.version, cache.notes)
         cache.notes_saved = dict(cache.notes)
@@ -464,11 +464,6 @@ def save_cache(root: Path, cache: BuildCache) -> None:
 
 def _shard_file(number: int) -> str:
     return f"parses-{number:02d}.pickle"
-
-
-def _save_shard(folder: Path, number: int, version: str, parses: dict[tuple[str, str], ParseResult]) -> None:
-    """Write one shard of parses."""
-    _save_versioned(folder / _shard_file(number), version, parses)
 
 
 def _save_versioned(target: Path, version: str, value: dict) -> bool:
