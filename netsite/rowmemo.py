@@ -3,10 +3,11 @@
 The contacts list, the referral tree, the Due page and the calendar show a row (or an event) for
 each contact or due item: ten thousand of each at 10,000 contacts. A row shows its contact's front
 matter and, of everything else, only what the shape of the network decides (`PageKeys.shape`: the
-global key with TODAY and the rules, every id and name, the referral forest, the slugs and which
-files have problems). So while the shape is the same, a row made before from the same front matter
-is the same row. Each page keeps its rows in a file of the cache, read by the process that renders
-the page and written by it when a row changed; a page seen for the first time keeps none.
+global key with TODAY and the rules, every id and name, the referral forest and the slugs; whether
+a row's contact has problems follows from its front matter and these). So while the shape is the
+same, a row made before from the same front matter is the same row. Each page keeps its rows in a
+file of the cache, read by the process that renders the page and written by it when a row
+changed; a page seen for the first time keeps none.
 """
 
 from __future__ import annotations
