@@ -384,7 +384,7 @@ def _plan(
     keys = page_keys(network, store.digests(), caching.folder_digest(site.dirs))
     if seen is not None and any(page in seen for page in ROW_PAGES):  # none on a first build
         folder = caching.cache_folder(root)
-        site.rows = RowMemos(folder, store.version, keys.shape, keys.front_digests(), seen)
+        site.rows = RowMemos(folder, store.version, (keys.top, keys.shape), keys.front_digests(), seen)
     return _Plan(site, notes, pages, keys, keys.moved(basis))
 
 

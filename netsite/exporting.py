@@ -6,7 +6,7 @@ import csv
 import io
 import re
 from datetime import date, timedelta
-from functools import cache
+from functools import cache, partial
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -54,14 +54,22 @@ def due_calendar(network: Network, rows: RowMemo | None = None) -> bytes:
     rows, when given, holds events made by an earlier build (see rowmemo.py).
     """
     stamp = f"{_ical_date(network.today)}T000000Z"
-    events = [
-        _event(network, item, stamp)
-        if rows is None
-        else rows.row((item.kind, item.contact), item.contact, _event, network, item, stamp)
-        for item in network.due
-    ]
+    if rows is None:
+        events = [_event(network, item, stamp) for item in network.due]
+    else:
+        events = [
+            rows.row((i.kind, i.contact), i.contact, partial(_place, network, i), _event, network, i, stamp)
+            for i in network.due
+        ]
     head = _content(_calendar_head(network.config.site.title))
     return b"".join([head, *events, _content(["END:VCALENDAR"])])
+
+
+def _place(network: Network, item: DueItem) -> tuple[bool | None, str | None]:
+    """Return what an event shows of the rest of the network: whether its contact was referred, and
+    by whom (the rest follows from the contact's front matter and the global key)."""
+    up = network.forest.parent.get(item.contact)
+    return item.warm, network.contacts[up].name if up else None
 
 
 def _content(lines: list[str]) -> bytes:

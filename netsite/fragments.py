@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date
-from functools import cache
+from functools import cache, partial
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from markupsafe import Markup
@@ -130,6 +130,13 @@ class ContactRows:
         return len(self.people)
 
 
+def _row_place(make: Callable[[Contact], ContactRow], contact: Contact) -> tuple[Any, ...]:
+    """Return what a contact's row of the contacts list shows of the rest of the network."""
+    row = make(contact)
+    referrer = row.referrer and (row.referrer.id, row.referrer.name)
+    return row.degree, referrer, row.company_page, tuple(row.tags), row.has_problems
+
+
 _PROBLEM_FLAG = ' <span class="badge warn" title="has problems">!</span>'
 _ME = '<span class="muted">me</span>'
 
@@ -167,9 +174,9 @@ class Fragments:
         self._links_made: dict[tuple[str, str, str], str] = {}
         self.memo: RowMemo | None = None  # the rows kept by the page being rendered, if it keeps them
 
-    def _row(self, key: object, contact_id: str, make: Callable[..., str], *args: Any) -> str:
+    def _row(self, key: object, contact_id: str, place: Any, make: Callable[..., str], *args: Any) -> str:
         """Return a row of a long list: make(*args), or the row the page kept (see rowmemo.py)."""
-        return make(*args) if self.memo is None else self.memo.row(key, contact_id, make, *args)
+        return make(*args) if self.memo is None else self.memo.row(key, contact_id, place, make, *args)
 
     def url(self, target: str) -> str:
         """Return the link to a path given from the site root."""
@@ -267,8 +274,9 @@ class Fragments:
         memo = self.memo
         if memo is None or not isinstance(rows, ContactRows):
             return Markup("".join(map(self._contact_row, rows)))
-        make = rows.make
-        return Markup("".join(memo.row(c.id, c.id, self._made_row, make, c) for c in rows.people))
+        row, make, made = memo.row, rows.make, self._made_row
+        html = (row(c.id, c.id, partial(_row_place, make, c), made, make, c) for c in rows.people)
+        return Markup("".join(html))
 
     def _made_row(self, make: Callable[[Contact], ContactRow], contact: Contact) -> str:
         return self._contact_row(make(contact))
@@ -298,8 +306,9 @@ class Fragments:
         """Return a table of due items (every contact page has one, and the Due page lists them all)."""
         who = "<th>Who</th><th>Company</th>" if show_contact else ""
         row, make = self._row, self._due_row
+        # Of the rest of the network a row shows only whether its contact was referred (item.warm).
         rows = "".join(
-            row((i.kind, i.contact, show_contact), i.contact, make, i, show_contact) for i in items
+            row((i.kind, i.contact, show_contact), i.contact, i.warm, make, i, show_contact) for i in items
         )
         return Markup(
             '<div class="scroll"><table class="due">\n'
@@ -372,7 +381,8 @@ class Fragments:
         parts, depth = [], 0
         for contact, degree, size in order:
             parts.append("<ul>" if degree > depth else "</li>" + "</ul></li>" * (depth - degree))
-            parts.append(self._row(contact.id, contact.id, self._tree_node, contact, degree, size))
+            place = (degree, size)  # all a node shows of the rest of the network
+            parts.append(self._row(contact.id, contact.id, place, self._tree_node, contact, degree, size))
             depth = degree
         parts.append("</li></ul>" * depth)
         return Markup("".join(parts))

@@ -2,12 +2,15 @@
 
 The contacts list, the referral tree, the Due page and the calendar show a row (or an event) for
 each contact or due item: ten thousand of each at 10,000 contacts. A row shows its contact's front
-matter and, of everything else, only what the shape of the network decides (`PageKeys.shape`: the
-global key with TODAY and the rules, every id and name, the referral forest and the slugs; whether
-a row's contact has problems follows from its front matter and these). So while the shape is the
-same, a row made before from the same front matter is the same row. Each page keeps its rows in a
-file of the cache, read by the process that renders the page and written by it when a row
-changed; a page seen for the first time keeps none.
+matter, the global key (TODAY, the rules, the config) and a little of the rest of the network:
+its place (the contact's degree and referrer, its company and tag pages, its branch's size, its
+due item; each page says which). So a row made before from the same front matter, for the same
+global key and in the same place, is the same row. While the shape of the network is the same
+(`PageKeys.shape`: every id and name, the referral forest, the slugs) no row's place can have
+changed, and places are not even compared; after a change of shape (a contact added or renamed),
+they are, and only the rows whose place moved are made again. Each page keeps its rows in a file
+of the cache, read by the process that renders the page and written by it when a row changed; a
+page seen for the first time keeps none.
 """
 
 from __future__ import annotations
@@ -22,23 +25,28 @@ T = TypeVar("T")
 
 
 class RowMemo:
-    """The rows of one page: key -> (the front matter digest of the row's contact, the row)."""
+    """The rows of one page: key -> (the front matter digest of the row's contact, its place, the row)."""
 
-    def __init__(self, rows: dict[Hashable, tuple[str, Any]], fronts: Mapping[str, str]) -> None:
+    def __init__(
+        self, rows: dict[Hashable, tuple[str, Any, Any]], fronts: Mapping[str, str], same_shape: bool = True
+    ) -> None:
         self.rows, self.fronts = rows, fronts  # fronts: contact id -> the digest of its front matter now
-        self.used: dict[Hashable, tuple[str, Any]] = {}  # the rows of this render, to be kept
+        self.same_shape = same_shape  # the rows were kept for this shape: their places need no check
+        self.used: dict[Hashable, tuple[str, Any, Any]] = {}  # the rows of this render, to be kept
         self.changed = False
 
-    def row(self, key: Hashable, contact_id: str, make: Callable[..., T], *args: Any) -> T:
-        """Return the row of key: make(*args), unless made before from the same front matter."""
+    def row(self, key: Hashable, contact_id: str, place: Any, make: Callable[..., T], *args: Any) -> T:
+        """Return the row of key: make(*args), unless made before from the same front matter in the
+        same place (what the row shows of the rest of the network; a function that returns it when
+        working it out costs more than a lookup)."""
         front = self.fronts.get(contact_id)
         hit = self.rows.get(key)
-        if hit is not None and hit[0] == front:
+        if hit is not None and hit[0] == front and (self.same_shape or hit[1] == _value(place)):
             self.used[key] = hit
-            return hit[1]  # type: ignore[no-any-return]
+            return hit[2]  # type: ignore[no-any-return]
         made = make(*args)
         if front is not None:
-            self.used[key] = (front, made)
+            self.used[key] = (front, _value(place), made)
             self.changed = True
         return made
 
@@ -48,23 +56,35 @@ class RowMemo:
 
 
 class RowMemos:
-    """Where pages keep their rows, the shape of the network they are made for, and the pages that
-    keep them: those rendered before (a first build would spend more saving rows than it saves)."""
+    """Where pages keep their rows, the global key and shape of the network they are made for, and
+    the pages that keep them: those rendered before (a first build would spend more saving rows
+    than it saves)."""
 
     def __init__(
-        self, folder: Path, version: str, shape: str, fronts: Mapping[str, str], seen: Container[str]
+        self,
+        folder: Path,
+        version: str,
+        keys: tuple[str, str],
+        fronts: Mapping[str, str],
+        seen: Container[str],
     ) -> None:
-        self.folder, self.version, self.shape, self.fronts, self.seen = folder, version, shape, fronts, seen
+        self.folder, self.version, self.fronts, self.seen = folder, version, fronts, seen
+        self.top, self.shape = keys  # the global key and the shape of the network
 
     def open(self, page: str) -> RowMemo | None:
-        """Return the rows a page kept, if made for this shape (else none); None: it keeps none."""
+        """Return the rows a page kept, if made for this global key (else none); None: it keeps none."""
         if page not in self.seen:
             return None
         saved = caching.load_rows(self.folder, page, self.version)
-        rows = saved.get("rows") if saved.get("shape") == self.shape else None
-        return RowMemo(rows if isinstance(rows, dict) else {}, self.fronts)
+        rows = saved.get("rows") if saved.get("top") == self.top else None
+        return RowMemo(rows if isinstance(rows, dict) else {}, self.fronts, saved.get("shape") == self.shape)
 
     def close(self, page: str, memo: RowMemo) -> None:
         """Keep the rows of the page's render, if they changed."""
         if memo.stale():
-            caching.save_rows(self.folder, page, self.version, {"shape": self.shape, "rows": memo.used})
+            rows = {"top": self.top, "shape": self.shape, "rows": memo.used}
+            caching.save_rows(self.folder, page, self.version, rows)
+
+
+def _value(place: Any) -> Any:
+    return place() if callable(place) else place

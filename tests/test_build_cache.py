@@ -454,6 +454,64 @@ def test_a_logged_call_makes_the_rows_of_the_long_lists_for_that_contact_only(
     assert_same_as_uncached(journal, after="log_call")
 
 
+def test_a_new_contact_makes_few_rows_of_the_long_lists(
+    journal: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A new contact changes the shape of the network; the rows kept are reused where their contact's
+    front matter and their place (degree, referrer, company and tag pages, branch size, due item)
+    are the same: the new contact's rows, and the tree's nodes above it, are made."""
+    from netsite import exporting, fragments
+
+    assert_same_as_uncached(journal)
+    log_call(journal)
+    assert_same_as_uncached(journal)
+    made: list[str] = []
+    for name in ["_contact_row", "_tree_node"]:
+        original = getattr(fragments.Fragments, name)
+        monkeypatch.setattr(
+            fragments.Fragments,
+            name,
+            lambda self, row, *rest, f=original, n=name: made.append(n) or f(self, row, *rest),
+        )
+    original_event = exporting._event
+    monkeypatch.setattr(exporting, "_event", lambda *args: made.append("_event") or original_event(*args))
+    add_file(journal)
+    assert build(journal, TODAY).ok
+    assert made.count("_contact_row") == 1  # of the 81
+    assert 1 < made.count("_tree_node") < 15  # the new node, and its referrers' (their branches grew)
+    assert made.count("_event") <= 2  # the new contact's own due items
+    assert_same_as_uncached(journal, after="add_file")
+
+
+PLACES = {
+    "ann.md": "---\nname: Ann\n---\n",
+    "bo.md": "---\nname: Bo\nreferred_by: ann\n---\n",  # a warm lead: its event names Ann
+    "cy.md": "---\nname: Cy\nreferred_by: Dee Lee\nlog:\n  - 2026-11-01 call\n---\n",
+    "dee.md": "---\nname: Dee Lee\n---\n",
+    "eve.md": "---\nname: Eve\nreferred_by: Nobody Known\n---\n",  # a warning already: none is the first
+}
+
+
+@pytest.mark.parametrize(
+    ("file", "text"),
+    [
+        ("ann.md", "---\nname: Annabel\n---\n"),  # Bo's event and rows name her referrer anew
+        ("dee-2.md", "---\nname: Dee Lee\n---\n"),  # Cy's referrer is ambiguous now: a warning
+    ],
+)
+def test_rows_follow_a_change_of_shape_that_leaves_their_contact_file_alone(
+    tmp_path: Path, file: str, text: str
+) -> None:
+    for name, body in PLACES.items():
+        (tmp_path / "contacts").mkdir(exist_ok=True)
+        (tmp_path / "contacts" / name).write_text(body, encoding="utf-8")
+    assert_same_as_uncached(tmp_path)
+    replace(tmp_path / "contacts" / "cy.md", "call", "call: hi")  # a second build: pages keep their rows
+    assert_same_as_uncached(tmp_path)
+    (tmp_path / "contacts" / file).write_text(text, encoding="utf-8")
+    assert_same_as_uncached(tmp_path, after=file)
+
+
 def test_rows_kept_in_a_corrupt_file_are_made_again(journal: Path) -> None:
     assert_same_as_uncached(journal)
     log_call(journal)

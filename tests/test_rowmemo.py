@@ -1,4 +1,5 @@
-"""Rows kept from build to build (rowmemo.py): reused only for the same shape and front matter."""
+"""Rows kept from build to build (rowmemo.py): reused only for the same global key, front matter and
+place (which is checked only when the shape of the network changed)."""
 
 from __future__ import annotations
 
@@ -15,55 +16,61 @@ def test_a_row_is_reused_while_its_contact_front_matter_is_the_same() -> None:
         return f"<tr>{text}</tr>"
 
     memo = RowMemo(
-        {"a": ("front-a", "<tr>old a</tr>"), "b": ("front-b0", "<tr>old b</tr>")},
+        {"a": ("front-a", 1, "<tr>old a</tr>"), "b": ("front-b0", 1, "<tr>old b</tr>")},
         {"a": "front-a", "b": "front-b1"},
     )
-    assert memo.row("a", "a", make, "new a") == "<tr>old a</tr>"
-    assert memo.row("b", "b", make, "new b") == "<tr>new b</tr>"
+    assert memo.row("a", "a", 1, make, "new a") == "<tr>old a</tr>"
+    assert memo.row("b", "b", 1, make, "new b") == "<tr>new b</tr>"
     assert made == ["new b"] and memo.stale()
-    assert memo.used == {"a": ("front-a", "<tr>old a</tr>"), "b": ("front-b1", "<tr>new b</tr>")}
+    assert memo.used == {"a": ("front-a", 1, "<tr>old a</tr>"), "b": ("front-b1", 1, "<tr>new b</tr>")}
+
+
+def test_after_a_change_of_shape_a_row_is_reused_only_in_the_same_place() -> None:
+    asked: list[str] = []
+
+    def place(where: str) -> str:
+        asked.append(where)
+        return where
+
+    kept = {"a": ("f", "under bo", "A"), "b": ("f", "under bo", "B")}
+    same = RowMemo(dict(kept), {"a": "f", "b": "f"})  # the same shape: places are not even asked
+    assert same.row("a", "a", lambda: place("under cy"), str.lower, "new") == "A" and asked == []
+    moved = RowMemo(dict(kept), {"a": "f", "b": "f"}, same_shape=False)
+    assert moved.row("a", "a", lambda: place("under bo"), str.lower, "NEW A") == "A"
+    assert moved.row("b", "b", lambda: place("under cy"), str.lower, "NEW B") == "new b"
+    assert moved.used["b"] == ("f", "under cy", "new b") and asked == ["under bo", "under cy", "under cy"]
 
 
 def test_a_row_of_a_contact_whose_front_matter_is_unknown_is_made_and_not_kept() -> None:
     memo = RowMemo({}, {})
-    assert memo.row("x", "x", str.upper, "row") == "ROW"
+    assert memo.row("x", "x", None, str.upper, "row") == "ROW"
     assert memo.used == {} and not memo.stale()
 
 
 def test_rows_no_longer_shown_make_the_memo_stale() -> None:
-    memo = RowMemo({"a": ("f", "A"), "gone": ("g", "G")}, {"a": "f"})
-    memo.row("a", "a", str.upper, "a")
+    memo = RowMemo({"a": ("f", None, "A"), "gone": ("g", None, "G")}, {"a": "f"})
+    memo.row("a", "a", None, str.upper, "a")
     assert not memo.changed and memo.stale()  # "gone" is to be dropped
 
 
-def test_rows_are_kept_for_one_shape_only(tmp_path: Path) -> None:
+def test_rows_are_kept_for_one_global_key_and_know_their_shape(tmp_path: Path) -> None:
     page = "contacts/index.html"
-    memos = RowMemos(tmp_path, "v1", "shape-1", {"a": "f"}, {page})
+    memos = RowMemos(tmp_path, "v1", ("top-1", "shape-1"), {"a": "f"}, {page})
     memo = memos.open(page)
     assert memo is not None
-    memo.row("a", "a", str.upper, "row")
+    memo.row("a", "a", "here", str.upper, "row")
     memos.close(page, memo)
-    assert opened(memos, page) == {"a": ("f", "ROW")}
-    assert opened(RowMemos(tmp_path, "v1", "shape-2", {"a": "f"}, {page}), page) == {}
-    assert opened(RowMemos(tmp_path, "v2", "shape-1", {"a": "f"}, {page}), page) == {}
+    assert opened(memos, page) == ({"a": ("f", "here", "ROW")}, True)
+    assert opened(RowMemos(tmp_path, "v1", ("top-1", "shape-2"), {"a": "f"}, {page}), page)[1] is False
+    assert opened(RowMemos(tmp_path, "v1", ("top-2", "shape-1"), {"a": "f"}, {page}), page)[0] == {}
+    assert opened(RowMemos(tmp_path, "v2", ("top-1", "shape-1"), {"a": "f"}, {page}), page)[0] == {}
 
 
 def test_a_page_seen_for_the_first_time_keeps_no_rows(tmp_path: Path) -> None:
-    assert RowMemos(tmp_path, "v1", "shape", {"a": "f"}, set()).open("tree.html") is None
+    assert RowMemos(tmp_path, "v1", ("top", "shape"), {"a": "f"}, set()).open("tree.html") is None
 
 
-def opened(memos: RowMemos, page: str) -> dict:
+def opened(memos: RowMemos, page: str) -> tuple[dict, bool]:
     memo = memos.open(page)
     assert memo is not None
-    return memo.rows
-
-
-def test_an_unreadable_rows_file_is_no_rows(tmp_path: Path) -> None:
-    memos = RowMemos(tmp_path, "v1", "shape", {}, {"tree.html"})
-    memo = memos.open("tree.html")
-    assert memo is not None
-    memo.row("a", "a", str.upper, "row")  # front unknown: nothing to keep
-    memos.close("tree.html", memo)
-    assert not list(tmp_path.iterdir())
-    (tmp_path / "rows-tree.html.pickle").write_bytes(b"not a pickle")
-    assert opened(memos, "tree.html") == {}
+    return memo.rows, memo.same_shape
