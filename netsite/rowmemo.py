@@ -41,14 +41,21 @@ class RowMemo:
         working it out costs more than a lookup)."""
         front = self.fronts.get(contact_id)
         hit = self.rows.get(key)
-        if hit is not None and hit[0] == front and (self.same_shape or hit[1] == _value(place)):
-            self.used[key] = hit
-            return hit[2]  # type: ignore[no-any-return]
+        known = hit is not None and hit[0] == front
+        if known and self.same_shape:
+            return self._reused(key, hit)
+        where = None if front is None else _value(place)  # worked out once, to compare and to keep
+        if known and hit[1] == where:
+            return self._reused(key, hit)
         made = make(*args)
         if front is not None:
-            self.used[key] = (front, _value(place), made)
+            self.used[key] = (front, where, made)
             self.changed = True
         return made
+
+    def _reused(self, key: Hashable, hit: Any) -> Any:
+        self.used[key] = hit
+        return hit[2]
 
     def stale(self) -> bool:
         """Tell whether the rows kept differ from the rows of this render."""
