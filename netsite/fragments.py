@@ -211,8 +211,8 @@ class Fragments:
     def _nav_link(self, target: str, label: str, part: str, section: str) -> str:
         current = ' aria-current="page"' if part == section else ""
         count = ""
-        level = problem_level(self.network.problems)
-        if target == "problems.html" and level:
+        level = problem_level(self.network.problems) if target == "problems.html" else ""
+        if level:
             # Their number is on the Problems page and the dashboard: shown on every page, each new
             # warning (a call logged before a planned follow-up, say) would change every page.
             words = "errors" if level == "bad" else "warnings"
