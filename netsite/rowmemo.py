@@ -25,7 +25,8 @@ T = TypeVar("T")
 
 
 class RowMemo:
-    """The rows of one page: key -> (the front matter digest of the row's contact, its place, the row)."""
+    """The rows of one page: key -> (the front matter digest of the row's contact, the repr of its place,
+    the row)."""
 
     def __init__(
         self, rows: dict[Hashable, tuple[str, Any, Any]], fronts: Mapping[str, str], same_shape: bool = True
@@ -83,15 +84,36 @@ class RowMemos:
         if page not in self.seen:
             return None
         saved = caching.load_rows(self.folder, page, self.version)
-        rows = saved.get("rows") if saved.get("top") == self.top else None
-        return RowMemo(rows if isinstance(rows, dict) else {}, self.fronts, saved.get("shape") == self.shape)
+        rows = _joined(saved) if saved.get("top") == self.top else {}
+        return RowMemo(rows, self.fronts, saved.get("shape") == self.shape)
 
     def close(self, page: str, memo: RowMemo) -> None:
         """Keep the rows of the page's render, if they changed."""
         if memo.stale():
-            rows = {"top": self.top, "shape": self.shape, "rows": memo.used}
-            caching.save_rows(self.folder, page, self.version, rows)
+            kept = {"top": self.top, "shape": self.shape, **_columns(memo.used)}
+            caching.save_rows(self.folder, page, self.version, kept)
 
 
-def _value(place: Any) -> Any:
-    return place() if callable(place) else place
+def _columns(rows: dict[Hashable, tuple[str, Any, Any]]) -> dict[str, list[Any]]:
+    """Split rows into lists of keys, fronts, places and rows: ten thousand strings in four lists
+    are read and written in a fraction of the time ten thousand tuples take."""
+    keys, values = list(rows), list(rows.values())
+    return {"keys": keys, **{name: [v[i] for v in values] for i, name in enumerate(_COLUMNS)}}
+
+
+def _joined(saved: dict) -> dict[Hashable, tuple[str, Any, Any]]:
+    """Join the lists _columns made back into rows; none if they do not line up."""
+    columns = [saved.get(name) for name in ("keys", *_COLUMNS)]
+    if not all(isinstance(c, list) for c in columns) or len({len(c) for c in columns}) != 1:
+        return {}
+    keys, *rest = columns
+    return dict(zip(keys, zip(*rest, strict=True), strict=True))
+
+
+_COLUMNS = ("fronts", "places", "rows")
+
+
+def _value(place: Any) -> str:
+    """Return a place as kept: its repr (a place is made of strings, numbers, booleans and None, whose
+    reprs are stable), a string, quicker to keep than the tuples places are made of."""
+    return repr(place() if callable(place) else place)
