@@ -10,7 +10,7 @@ cache at all.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Container, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import partial
@@ -362,18 +362,17 @@ def _plan(
     root: Path,
     store: BuildCache,
     compiled: Any = None,
-    seen: Container[str] | None = None,
+    keep_rows: bool = False,
     basis: Any = None,
 ) -> _Plan:
     """Lay out the pages of a build; compiled is where Jinja may keep compiled templates (a folder,
-    or a jinja2.BytecodeCache). Given seen, the pages rendered before, those of the long pages
-    among them keep their rows in the cache folder (a page seen for the first time keeps none: a
-    first build would spend more saving them than any later build saves). basis is what the coarse
-    keys of the contact pages in store.pages were made of (a pagekeys.Basis), if known."""
+    or a jinja2.BytecodeCache). With keep_rows, the long pages keep their rows in the cache folder.
+    basis is what the coarse keys of the contact pages in store.pages were made of (a
+    pagekeys.Basis), if known."""
     from .notes import CachedNotes
     from .pagekeys import page_keys
     from .rowmemo import RowMemos
-    from .site import ROW_PAGES, SiteRenderer, site_pages, wikilink_resolver
+    from .site import SiteRenderer, site_pages, wikilink_resolver
 
     site = SiteRenderer(network, root, compiled)
     allow_html = network.config.site.allow_html
@@ -382,9 +381,9 @@ def _plan(
     if site.dirs != [default_templates()]:  # keys describe the default templates only
         return _Plan(site, notes, pages, None)
     keys = page_keys(network, store.digests(), caching.folder_digest(site.dirs))
-    if seen is not None and any(page in seen for page in ROW_PAGES):  # none on a first build
+    if keep_rows:
         folder = caching.cache_folder(root)
-        site.rows = RowMemos(folder, store.version, (keys.top, keys.shape), keys.front_digests(), seen)
+        site.rows = RowMemos(folder, store.version, (keys.top, keys.shape), keys.front_digests())
     return _Plan(site, notes, pages, keys, keys.moved(basis))
 
 
@@ -417,8 +416,7 @@ def _build(
     out = root / OUTPUT_DIR
     try:
         old = read_manifest(out)
-        seen = store.pages if kept is not None else None
-        plan = _plan(network, root, store, compiled, seen, store.basis)
+        plan = _plan(network, root, store, compiled, kept is not None, store.basis)
         store.basis = None  # store.pages is about to change: unknown until this build succeeds
         stats, paths = _write(out, old, plan, store, jobs, kept)
         store.basis = plan.basis()
@@ -594,8 +592,8 @@ def _render_held(
         return failed or BuildResult(failure=_BAD_CONFIG), basis
     try:
         # The long pages keep their rows where `netsite build` keeps its cache; serve makes no folder.
-        seen = held if caching.cache_folder(root).is_dir() else None
-        plan = _plan(network, root, store, compiled, seen, basis)
+        keep_rows = caching.cache_folder(root).is_dir()
+        plan = _plan(network, root, store, compiled, keep_rows, basis)
         files = _render_all(plan, held, store, jobs)
         _keep_notes(store, plan, network, notes)
     except RenderError as exc:

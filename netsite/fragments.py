@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date
-from functools import cache, partial
+from functools import cache
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from markupsafe import Markup
@@ -130,11 +130,25 @@ class ContactRows:
         return len(self.people)
 
 
-def _row_place(make: Callable[[Contact], ContactRow], contact: Contact) -> tuple[Any, ...]:
-    """Return what a contact's row of the contacts list shows of the rest of the network."""
-    row = make(contact)
-    referrer = row.referrer and (row.referrer.id, row.referrer.name)
-    return row.degree, referrer, row.company_page, tuple(row.tags), row.has_problems
+class _RowOf:
+    """A contact's row of the contacts list, made when first asked for: by its place or its HTML."""
+
+    __slots__ = ("contact", "made", "make")
+
+    def __init__(self, make: Callable[[Contact], ContactRow], contact: Contact) -> None:
+        self.make, self.contact = make, contact
+        self.made: ContactRow | None = None
+
+    def row(self) -> ContactRow:
+        if self.made is None:
+            self.made = self.make(self.contact)
+        return self.made
+
+    def place(self) -> tuple[Any, ...]:
+        """Return what the row shows of the rest of the network."""
+        row = self.row()
+        referrer = row.referrer and (row.referrer.id, row.referrer.name)
+        return row.degree, referrer, row.company_page, tuple(row.tags), row.has_problems
 
 
 _PROBLEM_FLAG = ' <span class="badge warn" title="has problems">!</span>'
@@ -275,11 +289,11 @@ class Fragments:
         if memo is None or not isinstance(rows, ContactRows):
             return Markup("".join(map(self._contact_row, rows)))
         row, make, made = memo.row, rows.make, self._made_row
-        html = (row(c.id, c.id, partial(_row_place, make, c), made, make, c) for c in rows.people)
+        html = (row(c.id, c.id, (of := _RowOf(make, c)).place, made, of) for c in rows.people)
         return Markup("".join(html))
 
-    def _made_row(self, make: Callable[[Contact], ContactRow], contact: Contact) -> str:
-        return self._contact_row(make(contact))
+    def _made_row(self, of: _RowOf) -> str:
+        return self._contact_row(of.row())
 
     def _contact_row(self, row: ContactRow) -> str:
         c = row.contact

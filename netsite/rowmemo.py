@@ -9,13 +9,13 @@ global key and in the same place, is the same row. While the shape of the networ
 (`PageKeys.shape`: every id and name, the referral forest, the slugs) no row's place can have
 changed, and places are not even compared; after a change of shape (a contact added or renamed),
 they are, and only the rows whose place moved are made again. Each page keeps its rows in a file
-of the cache, read by the process that renders the page and written by it when a row changed; a
-page seen for the first time keeps none.
+of the cache, read by the process that renders the page and written by it when a row changed,
+from the first build on: the first edit after it is the one a user waits for.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Container, Hashable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -64,25 +64,14 @@ class RowMemo:
 
 
 class RowMemos:
-    """Where pages keep their rows, the global key and shape of the network they are made for, and
-    the pages that keep them: those rendered before (a first build would spend more saving rows
-    than it saves)."""
+    """Where pages keep their rows, and the global key and shape of the network they are made for."""
 
-    def __init__(
-        self,
-        folder: Path,
-        version: str,
-        keys: tuple[str, str],
-        fronts: Mapping[str, str],
-        seen: Container[str],
-    ) -> None:
-        self.folder, self.version, self.fronts, self.seen = folder, version, fronts, seen
+    def __init__(self, folder: Path, version: str, keys: tuple[str, str], fronts: Mapping[str, str]) -> None:
+        self.folder, self.version, self.fronts = folder, version, fronts
         self.top, self.shape = keys  # the global key and the shape of the network
 
-    def open(self, page: str) -> RowMemo | None:
-        """Return the rows a page kept, if made for this global key (else none); None: it keeps none."""
-        if page not in self.seen:
-            return None
+    def open(self, page: str) -> RowMemo:
+        """Return the rows a page kept, if made for this global key (else none)."""
         saved = caching.load_rows(self.folder, page, self.version)
         rows = _joined(saved) if saved.get("top") == self.top else {}
         return RowMemo(rows, self.fronts, saved.get("shape") == self.shape)

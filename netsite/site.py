@@ -185,10 +185,11 @@ class SiteRenderer:
     def render_shown(self, page: Page) -> tuple[bytes, dict[str, Any]]:
         """Return the bytes of one page, and the values its template was given."""
         rows = self.rows if page.path in ROW_PAGES else None
-        memo = rows.open(page.path) if rows is not None else None
+        if rows is None:
+            return self._render_shown(page, None)
+        memo = rows.open(page.path)
         shown = self._render_shown(page, memo)
-        if rows is not None and memo is not None:
-            rows.close(page.path, memo)
+        rows.close(page.path, memo)
         return shown
 
     def _render_shown(self, page: Page, memo: RowMemo | None) -> tuple[bytes, dict[str, Any]]:
