@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import NamedTuple
 
 from .config import Rules
 from .contact import CONVERSATION_KINDS, Contact
@@ -34,18 +35,47 @@ class DueItem:
         return item
 
 
+class LogFacts(NamedTuple):
+    """What the rules read of a contact's log, found in one pass over it."""
+
+    last: date | None  # the latest entry's date
+    talked: date | None  # the latest conversation's
+    thanked: date | None  # the latest thank-you's
+
+
+def log_facts(contact: Contact) -> LogFacts:
+    """Return the latest dates of a contact's log: of any entry, of a conversation, of a thank-you."""
+    last = talked = thanked = None
+    for entry in contact.log:
+        day, kind = entry.date, entry.kind
+        if last is None or day > last:
+            last = day
+        if kind in CONVERSATION_KINDS:
+            if talked is None or day > talked:
+                talked = day
+        elif kind == "thanks" and (thanked is None or day > thanked):
+            thanked = day
+    return LogFacts(last, talked, thanked)
+
+
 def contact_due(
-    contact: Contact, status: str, has_referrer: bool, rules: Rules, today: date
+    contact: Contact,
+    status: str,
+    has_referrer: bool,
+    rules: Rules,
+    today: date,
+    facts: LogFacts | None = None,
 ) -> list[DueItem]:
-    """Return what is due for one contact (nothing when dormant)."""
+    """Return what is due for one contact (nothing when dormant); facts: its log_facts, if known."""
     found: list[tuple[str, date, bool | None]] = []
     if status == "dormant":
         return []
-    thank = thank_you_due(contact, rules)
+    facts = facts or log_facts(contact)
+    thank = thank_you_due(contact, rules, facts)
     if thank is not None:
         found.append(("thank-you", thank, None))
     if status in ("contacted", "met"):
-        found.append(("follow-up", follow_up_due(contact, rules, today), None))
+        found.append(("follow-up", follow_up_due(contact, rules, today, facts), None))
     if status == "identified":
         found.append(("reach-out", contact.added or today, has_referrer))
     return [
@@ -53,22 +83,19 @@ def contact_due(
     ]
 
 
-def thank_you_due(contact: Contact, rules: Rules) -> date | None:
+def thank_you_due(contact: Contact, rules: Rules, facts: LogFacts | None = None) -> date | None:
     """Return when a thank-you for the latest conversation is due, if none was sent since."""
-    talks = [e.date for e in contact.log if e.kind in CONVERSATION_KINDS]
-    if not talks:
+    _, talked, thanked = facts or log_facts(contact)
+    if talked is None or (thanked is not None and thanked >= talked):
         return None
-    latest = max(talks)
-    if any(e.kind == "thanks" and e.date >= latest for e in contact.log):
-        return None
-    return days_after(latest, rules.thank_you_days)
+    return days_after(talked, rules.thank_you_days)
 
 
-def follow_up_due(contact: Contact, rules: Rules, today: date) -> date:
+def follow_up_due(contact: Contact, rules: Rules, today: date, facts: LogFacts | None = None) -> date:
     """Return when to follow up: the explicit date, else the last touch plus the interval."""
     if contact.next_follow_up is not None:
         return contact.next_follow_up
-    last = last_contact(contact) or contact.added or today
+    last = (facts or log_facts(contact)).last or contact.added or today
     return days_after(last, contact.follow_up_days or rules.follow_up_days)
 
 
@@ -78,11 +105,6 @@ def days_after(day: date, days: int) -> date:
         return day + timedelta(days=days)
     except OverflowError:
         return date.max
-
-
-def last_contact(contact: Contact) -> date | None:
-    """Return the latest log date, if any."""
-    return max((e.date for e in contact.log), default=None)
 
 
 def sort_due(items: list[DueItem]) -> list[DueItem]:

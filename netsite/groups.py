@@ -31,13 +31,17 @@ def slugify(text: str) -> str:
 def group_by(
     contacts: Iterable[Contact], keys: Callable[[Contact], Iterable[str]], extra: Iterable[str] = ()
 ) -> list[Group]:
-    """Group contacts under each key (case-insensitive); `extra` keys appear even when empty."""
-    members: dict[str, list[Contact]] = defaultdict(list)
+    """Group contacts under each key (case-insensitive); `extra` keys appear even when empty.
+
+    Members are listed in the order of contacts: give them by name (Network.by_name).
+    """
+    members: dict[str, list[str]] = defaultdict(list)
     spellings: dict[str, Counter[str]] = defaultdict(Counter)
     for contact in contacts:
         for key in keys(contact):
-            members[key.casefold()].append(contact)
-            spellings[key.casefold()][key] += 1
+            folded = key.casefold()
+            members[folded].append(contact.id)
+            spellings[folded][key] += 1
     wanted = {name.casefold(): name for name in extra}
     for folded, name in wanted.items():
         spellings[folded][name] += 0
@@ -45,8 +49,7 @@ def group_by(
     for folded in sorted(spellings, key=lambda f: (f, _spelling(spellings[f]))):
         name = wanted.get(folded) or _spelling(spellings[folded])
         slug = _unique(slugify(name), used)
-        ids = tuple(c.id for c in sorted(members[folded], key=lambda c: (c.name.casefold(), c.id)))
-        groups.append(Group(name, slug, ids, folded in wanted))
+        groups.append(Group(name, slug, tuple(members[folded]), folded in wanted))
     return groups
 
 
@@ -64,10 +67,10 @@ def _unique(slug: str, used: set[str]) -> str:
 
 
 def companies(contacts: Iterable[Contact], targets: Iterable[str]) -> list[Group]:
-    """Group contacts by company; every target company is present, even with nobody there."""
+    """Group contacts (by name) by company; every target company is present, even with nobody there."""
     return group_by(contacts, lambda c: [c.company] if c.company else [], targets)
 
 
 def tags(contacts: Iterable[Contact]) -> list[Group]:
-    """Group contacts by tag."""
+    """Group contacts (by name) by tag."""
     return group_by(contacts, lambda c: c.tags)

@@ -7,8 +7,8 @@ from datetime import date
 from functools import cached_property
 
 from .config import Config
-from .contact import CONVERSATION_KINDS, Contact
-from .due import DueItem, contact_due, days_after, last_contact, sort_due
+from .contact import Contact
+from .due import DueItem, LogFacts, contact_due, days_after, log_facts, sort_due
 from .forest import Forest, Resolver, build_forest
 from .groups import Group, companies, tags
 from .journal import Journal
@@ -90,26 +90,30 @@ def build_network(journal: Journal, today: date, resolver: Resolver | None = Non
     status: dict[str, str] = {}
     problems = [*journal.problems, *forest_problems]
     due: list[DueItem] = []
+    last: dict[str, date | None] = {}
     for c in contacts:
-        status[c.id], status_problems = derive_status(c)
+        facts = log_facts(c)
+        last[c.id] = facts.last
+        status[c.id], status_problems = derive_status(c, facts)
         problems.extend(status_problems)
-        problems.extend(_gap_problems(c, rules.min_gap_days))
-        due.extend(contact_due(c, status[c.id], forest.referrer[c.id] is not None, rules, today))
+        problems.extend(_gap_problems(c, facts.last, rules.min_gap_days))
+        due.extend(contact_due(c, status[c.id], forest.referrer[c.id] is not None, rules, today, facts))
     return Network(
         today=today,
         config=journal.config,
         contacts={c.id: c for c in contacts},
         status=status,
-        last_contact={c.id: last_contact(c) for c in contacts},
+        last_contact=last,
         forest=forest,
         due=tuple(sort_due(due)),
         problems=tuple(sort_problems(problems)),
     )
 
 
-def derive_status(contact: Contact) -> tuple[str, list[Problem]]:
-    """Return the explicit status, else met / contacted / identified from the log."""
-    talked = any(e.kind in CONVERSATION_KINDS for e in contact.log)
+def derive_status(contact: Contact, facts: LogFacts | None = None) -> tuple[str, list[Problem]]:
+    """Return the explicit status, else met / contacted / identified from the log (facts: its
+    log_facts, if known)."""
+    talked = (facts or log_facts(contact)).talked is not None
     derived = "met" if talked else "contacted" if contact.log else "identified"
     if contact.status is None:
         return derived, []
@@ -119,8 +123,7 @@ def derive_status(contact: Contact) -> tuple[str, list[Problem]]:
     return contact.status, []
 
 
-def _gap_problems(contact: Contact, min_gap_days: int) -> list[Problem]:
-    last = last_contact(contact)
+def _gap_problems(contact: Contact, last: date | None, min_gap_days: int) -> list[Problem]:
     planned = contact.next_follow_up
     if last is None or planned is None or planned >= days_after(last, min_gap_days):
         return []

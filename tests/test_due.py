@@ -7,10 +7,12 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from netsite.config import Rules
-from netsite.contact import Contact, LogEntry
-from netsite.due import DueItem, contact_due, follow_up_due, sort_due, thank_you_due
+from netsite.contact import CONVERSATION_KINDS, LOG_CLASSES, Contact, LogEntry
+from netsite.due import DueItem, LogFacts, contact_due, follow_up_due, log_facts, sort_due, thank_you_due
 from netsite.journal import load_journal
 from netsite.model import build_network, derive_status
 from netsite.views import due_json, due_lines
@@ -36,6 +38,22 @@ def person(cid: str = "x", *entries: str, **fields: object) -> Contact:
 def due_of(contact: Contact, referred: bool = False, rules: Rules = RULES) -> list[tuple[str, date, int]]:
     status, _ = derive_status(contact)
     return [(i.kind, i.due, i.overdue_days) for i in contact_due(contact, status, referred, rules, TODAY)]
+
+
+# --- what the rules read of a log ---------------------------------------------------------------
+
+
+@given(
+    st.lists(st.tuples(st.dates(date(2026, 1, 1), date(2026, 1, 20)), st.sampled_from(sorted(LOG_CLASSES))))
+)
+def test_log_facts_are_the_latest_entry_conversation_and_thank_you(entries: list[tuple[date, str]]) -> None:
+    contact = person("x", *(f"{day} {kind}" for day, kind in entries))
+
+    def latest(kinds: set[str]) -> date | None:
+        return max((e.date for e in contact.log if e.kind in kinds), default=None)
+
+    expected = LogFacts(latest(set(LOG_CLASSES)), latest(set(CONVERSATION_KINDS)), latest({"thanks"}))
+    assert log_facts(contact) == expected
 
 
 # --- thank-you ----------------------------------------------------------------------------------
