@@ -429,6 +429,29 @@ def test_after_a_first_build_a_logged_call_renders_two_contact_pages(
         assert dict(built.files) == render(small, TODAY).files
 
 
+def test_after_a_first_build_a_logged_call_renders_only_the_week_pages_it_changed(
+    journal: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every front matter edit changes the coarse key of every week page; a first build keeps their
+    fine keys, so the next logged call renders the weeks that show that contact (the one the call
+    falls in, and those it was added or reached in), not all of them."""
+    assert_same_as_uncached(journal)  # a first build
+    weeks = sorted(p.name for p in (journal / "output" / "weeks").glob("2*.html"))
+    rendered: list[str] = []
+    original = site.SiteRenderer.render_shown
+
+    def render_shown(self: site.SiteRenderer, page: site.Page) -> tuple[bytes, dict]:
+        if page.template == "week.html":
+            rendered.append(page.path.removeprefix("weeks/"))
+        return original(self, page)
+
+    monkeypatch.setattr(site.SiteRenderer, "render_shown", render_shown)
+    log_call(journal)  # on 2026-11-20
+    assert build(journal, TODAY).ok
+    assert "2026-W47.html" in rendered and len(rendered) <= 3 and len(weeks) == 55
+    assert_same_as_uncached(journal, after="log_call")
+
+
 def test_a_logged_call_makes_the_rows_of_the_long_lists_for_that_contact_only(
     journal: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
