@@ -102,15 +102,22 @@ class Resolver:
 
     def ambiguous(self, text: str | None) -> list[str]:
         """Return the ids sharing the name text resolves by, when more than one does."""
-        target = reference_target(text)
-        if target is None or target in self.ids or target.casefold() in self.ids_folded:
+        return self.ambiguous_target(reference_target(text))
+
+    def ambiguous_target(self, target: str | None) -> list[str]:
+        """Return the ids sharing the name a reference_target resolves by, when more than one does."""
+        if target is None or target in self.ids:
             return []
-        same = self.namesakes.get(target.casefold(), [])
+        folded = target.casefold()
+        same = [] if folded in self.ids_folded else self.namesakes.get(folded, [])
         return same if len(same) > 1 else []
 
     def resolve(self, text: str | None) -> str | None:
         """Return the id text points at, or None (also for `me` and empty)."""
-        target = reference_target(text)
+        return self.resolve_target(reference_target(text))
+
+    def resolve_target(self, target: str | None) -> str | None:
+        """Return the id a reference_target points at, or None."""
         if target is None:
             return None
         if target in self.ids:
@@ -138,12 +145,13 @@ def build_forest(
     unresolved: list[tuple[str, str]] = []
     problems: list[Problem] = []
     for c in contacts:
-        parent[c.id] = resolver.resolve(c.referred_by)
-        if parent[c.id] is None and reference_target(c.referred_by) is not None:
+        target = reference_target(c.referred_by)  # once: resolving and checking it read the same
+        parent[c.id] = resolver.resolve_target(target)
+        if parent[c.id] is None and target is not None:
             unresolved.append((c.id, c.referred_by or ""))
             message = f"referred_by {c.referred_by!r} matches no contact; shown as a first-degree contact"
             problems.append(Problem(c.path, c.line("referred_by"), "warning", message))
-        if namesakes := resolver.ambiguous(c.referred_by):
+        if namesakes := resolver.ambiguous_target(target):
             more = ", …" if len(namesakes) > NAMESAKES_NAMED else ""
             listed = ", ".join(namesakes[:NAMESAKES_NAMED]) + more
             message = (
