@@ -8,7 +8,7 @@ For each size it generates a deterministic journal (bench/journal_gen.py), then 
 fresh process as a user would run it:
 
 - cold build: no output/ and no .netsite/ cache, best of --runs (the last run's folders are set aside,
-  not deleted, and so are Hugo's: see _set_aside);
+  not deleted, and so are Hugo's: see _set_aside), each run in turn with one of Hugo's;
 - rebuild with nothing changed (and checks that no file in output/ was rewritten);
 - rebuild into an empty output/, with the .netsite/ cache of parses and notes kept;
 - rebuild after editing one contact's notes, and after logging a call on one contact (also as the
@@ -18,7 +18,8 @@ fresh process as a user would run it:
   20 ms during one more cold build, not timed, as sampling slows it);
 - Hugo (`hugo` on PATH, e.g. Debian's package) building the same contact files with a minimal
   theme (one page per contact with name, company, referrer, log and notes; one list page), best
-  of --runs, and netsite's cold time as a multiple of Hugo's.
+  of --runs, and netsite's best cold time as a multiple of Hugo's best, with the range of the
+  ratios of the runs made in turn.
 """
 
 from __future__ import annotations
@@ -174,7 +175,8 @@ def _bench(root: Path, title: str, netsite: list[str], hugo: str | None, runs: i
     """Measure one journal and print its table; return the cold build time."""
     time.sleep(2.2)  # let the files settle: the cache trusts a file's stat only once it is 2 s old
     build = [*netsite, "build", "--journal", str(root), "--today", TODAY]
-    cold = _best(runs, lambda: _clean(root), build)
+    hugo_build = _hugo_site(root, hugo)
+    cold, hugo_cold, ratios = _cold_in_turns(root, build, hugo_build, runs)
     _run(build)  # fill the cache, then let the output settle too
     time.sleep(2.2)
     same = _best(runs, lambda: None, build)
@@ -196,14 +198,16 @@ def _bench(root: Path, title: str, netsite: list[str], hugo: str | None, runs: i
         ("peak memory, largest process (RSS)", f"{max(r.rss_mb for r in measured):.0f} MB"),
         ("peak memory, all processes (PSS)", f"{max(r.total_mb for r in measured):.0f} MB"),
     ]
-    rows += _hugo_rows(root, hugo, runs, cold.seconds)
+    rows += _hugo_rows(root, hugo_cold, cold.seconds, ratios)
     _table(f"{title} ({_count_files(root / 'output')} files in output/)", rows)
     return cold.seconds
 
 
-def _hugo_rows(root: Path, hugo: str | None, runs: int, netsite_cold: float) -> list[tuple[str, str]]:
+def _hugo_site(root: Path, hugo: str | None) -> tuple[list[str], Path] | None:
+    """Set up a minimal Hugo site over the journal's contact files; return its build command and
+    its output folder (None without Hugo)."""
     if hugo is None:
-        return [("hugo", "not installed")]
+        return None
     site = root.parent / f"{root.name}-hugo"
     public = site / "public"
     (site / "layouts" / "_default").mkdir(parents=True, exist_ok=True)
@@ -211,12 +215,32 @@ def _hugo_rows(root: Path, hugo: str | None, runs: int, netsite_cold: float) -> 
     (site / "hugo.toml").write_text(config)
     (site / "layouts" / "_default" / "single.html").write_text(HUGO_SINGLE)
     (site / "layouts" / "_default" / "list.html").write_text(HUGO_LIST)
-    command = [hugo, "--quiet", "--source", str(site)]
-    best = _best(runs, lambda: _clear(public), command)
-    pages = _count_files(public)
+    return [hugo, "--quiet", "--source", str(site)], public
+
+
+def _cold_in_turns(
+    root: Path, build: list[str], hugo: tuple[list[str], Path] | None, runs: int
+) -> tuple[Run, Run | None, list[float]]:
+    """Time cold builds of netsite and Hugo in turns, so that a slower spell of the machine weighs
+    on both alike; return the best of each and the ratio of each round's pair."""
+    ours: list[Run] = []
+    theirs: list[Run] = []
+    for _ in range(runs):
+        ours.append(_best(1, lambda: _clean(root), build))
+        if hugo is not None:
+            theirs.append(_best(1, lambda: _clear(hugo[1]), hugo[0]))
+    ratios = [a.seconds / b.seconds for a, b in zip(ours, theirs, strict=False)]
+    return _fastest(ours), (_fastest(theirs) if theirs else None), ratios
+
+
+def _hugo_rows(root: Path, hugo: Run | None, cold: float, ratios: list[float]) -> list[tuple[str, str]]:
+    if hugo is None:
+        return [("hugo", "not installed")]
+    pages = _count_files(root.parent / f"{root.name}-hugo" / "public")
+    spread = f" (round by round: {min(ratios):.2f}–{max(ratios):.2f}×)" if len(ratios) > 1 else ""
     return [
-        (f"hugo cold build ({pages} files)", f"{best.seconds:.2f} s"),
-        ("netsite cold ÷ hugo cold", f"{netsite_cold / best.seconds:.2f}×"),
+        (f"hugo cold build ({pages} files)", f"{hugo.seconds:.2f} s"),
+        ("netsite cold ÷ hugo cold", f"{cold / hugo.seconds:.2f}×{spread}"),
     ]
 
 
@@ -226,6 +250,11 @@ def _best(runs: int, prepare: Callable[[], None], command: list[str]) -> Run:
     for _ in range(runs):
         prepare()
         results.append(_run(command))
+    return _fastest(results)
+
+
+def _fastest(results: list[Run]) -> Run:
+    """Return the fastest run, with the largest memory of them all."""
     fastest = min(results, key=lambda r: r.seconds)
     fastest.rss_mb = max(r.rss_mb for r in results)
     fastest.total_mb = max(r.total_mb for r in results)
