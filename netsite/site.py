@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator, MutableMapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cached_property, partial
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -39,6 +40,7 @@ ROW_PAGES = frozenset({"contacts/index.html", "tree.html", "due.html", CALENDAR}
 FRAMED = frozenset({"company.html", "tag.html"})
 WEEKS_SCANNED = 4  # week pages that look at their own contacts' logs before the whole log is indexed
 DASHBOARD_DUE = 25  # the most overdue items on the dashboard; the Due page lists them all
+RECENT = 12  # the latest log entries on the dashboard
 ASSETS_DIR = "assets"
 
 
@@ -422,8 +424,8 @@ def _dashboard(network: Network) -> dict[str, Any]:
     horizon = [i for i in network.due if i.overdue_days >= -7]
     shown = horizon[:DASHBOARD_DUE]
     recent = heapq.nlargest(  # the same as sorting them all, in a tenth of the time
-        12,
-        ((e, c) for c in network.contacts.values() for e in c.log if e.date <= network.today),
+        RECENT,
+        ((e, c) for c in _recent_candidates(network) for e in c.log if e.date <= network.today),
         key=lambda pair: (pair[0].date, pair[1].id, pair[0].line or 0),
     )
     growth = [(r.week, r.network_size) for r in reports]
@@ -435,6 +437,20 @@ def _dashboard(network: Network) -> dict[str, Any]:
         "recent": recent,
         "growth": growth,
     }
+
+
+def _recent_candidates(network: Network) -> list[Contact]:
+    """Return the contacts among whose log the RECENT latest entries up to TODAY are, and a few more.
+
+    If RECENT contacts were last in touch on day D or later, up to TODAY, RECENT entries are that
+    late, so no contact last in touch before D has one of the latest (a contact whose latest entry
+    is after TODAY may have any, and is kept too). Tens of thousands of entries are not looked at.
+    """
+    today, last = network.today, network.last_contact
+    days = heapq.nlargest(RECENT, (d for d in last.values() if d is not None and d <= today))
+    if len(days) < RECENT:
+        return list(network.contacts.values())
+    return [c for c in network.contacts.values() if (d := last[c.id]) is not None and d >= days[-1]]
 
 
 def _due_by_kind(network: Network) -> dict[str, Any]:
@@ -535,10 +551,8 @@ def _shown(value: Any, depth: int, items: int = 20) -> str:
 def _tree(network: Network) -> dict[str, Any]:
     forest = network.forest
     order = [(network.contacts[c], forest.degree[c], forest.descendants(c)) for c in preorder(forest)]
-    givers = [(network.contacts[c], len(forest.children[c])) for c in network.contacts]
-    connectors = sorted(
-        (pair for pair in givers if pair[1]), key=lambda p: (-p[1], p[0].name.casefold(), p[0].id)
-    )[:10]
+    givers = [(c, n) for c in network.by_name if (n := len(forest.children[c.id]))]
+    connectors = sorted(givers, key=itemgetter(1), reverse=True)[:10]  # stable: ties stay by name
     return {"order": order, "connectors": connectors, "forest": forest}
 
 
