@@ -95,7 +95,6 @@ class PageKeys:
         self.network, self.files, self.facts = network, files, SiteFacts(network)
         self.chains: dict[str, str] = {}  # contact id -> the (id, name) of its chain as shown, as text
         self.faces: dict[str, str] = {}  # contact id -> its id, name, company and badge, as text
-        self.fronts: dict[str, str] = {}  # contact id -> its id and front matter digest, as text
         self.reports: dict[Any, Any] | None = None  # week -> its report, made when first needed
         self.top = global_key(network, templates)
         fronts = sorted((rel, front) for rel, (_, front) in files.items())
@@ -111,7 +110,8 @@ class PageKeys:
             return _text_digest(f"{self.shape}|{own!r}|{self._referred(contact.id)}")
         if page.template in ("company.html", "tag.html"):
             group = page.context["group"]
-            return _text_digest(f"{self.shape}|{group!r}|{''.join(map(self.front, group.members))}")
+            fronts = "".join(map(self.fronts.__getitem__, group.members))
+            return _text_digest(f"{self.shape}|{group!r}|{fronts}")
         return self.top if page.template == "404.html" else self.shared
 
     def _shape(self) -> str:
@@ -203,11 +203,14 @@ class PageKeys:
 
     def front(self, cid: str) -> str:
         """Return a contact's id and the digest of its front matter, as text: all a list shows of it."""
-        text = self.fronts.get(cid)
-        if text is None:
-            path = self.network.contacts[cid].path
-            text = self.fronts[cid] = repr((cid, (self.files.get(path) or ("", ""))[1]))
-        return text
+        return self.fronts[cid]
+
+    @cached_property
+    def fronts(self) -> dict[str, str]:
+        """Map each contact id to front(id), made all at once: the company and tag pages' keys read
+        nearly everyone's."""
+        files, none = self.files, ("", "")
+        return {cid: repr((cid, (files.get(c.path) or none)[1])) for cid, c in self.network.contacts.items()}
 
     def front_digests(self) -> dict[str, str]:
         """Map each contact id to the digest of its front matter, where known."""
