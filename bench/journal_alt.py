@@ -2,11 +2,14 @@
 
     python bench/journal_alt.py /tmp/alt 10000
     python bench/build.py --journal /tmp/alt
+    python bench/journal_alt.py /tmp/alt-own 10000 100000   # most at a company of their own
 
-Flat (no subfolders), 1,500 companies, referral trails 20 to 50 deep (each person referred by one
-of the 500 before them), ids with middle initials, referrers written as ids, names or wikilinks,
-log entries in all four forms (up to ten a person), and notes with headings, bullet and numbered
-lists, quotes, links, emphasis and wikilinks. Deterministic: the same arguments give the same files.
+Flat (no subfolders), 1,500 companies (or as many as the third argument says: most people of a
+LinkedIn export work at a company of their own, and each company has a page), referral trails 20
+to 50 deep (each person referred by one of the 500 before them), ids with middle initials,
+referrers written as ids, names or wikilinks, log entries in all four forms (up to ten a person),
+and notes with headings, bullet and numbered lists, quotes, links, emphasis and wikilinks.
+Deterministic: the same arguments give the same files.
 """
 
 from __future__ import annotations
@@ -28,14 +31,15 @@ TODAY = date(2026, 11, 21)
 
 def main() -> None:
     root, size = Path(sys.argv[1]), int(sys.argv[2])
-    write(root, size)
+    write(root, size, int(sys.argv[3]) if len(sys.argv) > 3 else 1500)
 
 
-def write(root: Path, size: int, seed: int = 2026) -> None:
-    """Write size contact files and a netsite.toml under root."""
+def write(root: Path, size: int, companies_count: int = 1500, seed: int = 2026) -> None:
+    """Write size contact files, at companies_count companies, and a netsite.toml under root."""
     rng = random.Random(seed)
     (root / "contacts").mkdir(parents=True, exist_ok=True)
-    companies = [f"{rng.choice(WORDS)} {rng.choice(KINDS_OF_COMPANY)} {i}" for i in range(1500)]
+    names = range(companies_count)
+    companies = [f"{rng.choice(WORDS)} {rng.choice(KINDS_OF_COMPANY)} {i}" for i in names]
     people = _people(rng, size)
     for i, (cid, name) in enumerate(people):
         front = _front(rng, i, name, cid, people, companies)
