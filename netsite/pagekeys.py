@@ -121,7 +121,7 @@ class PageKeys:
         follows from its front matter and the shape."""
         network, facts, forest = self.network, self.facts, self.network.forest
         people = [(cid, c.name, c.path) for cid, c in network.contacts.items()]
-        slugs = (facts.company_slugs, facts.tag_slugs)
+        slugs = (facts.company_pages, facts.tag_slugs)
         return _digest((self.top, people, forest.parent, forest.referrer, slugs))
 
     def basis(self) -> Basis:
@@ -222,7 +222,7 @@ class PageKeys:
         from it and the global key), referrer, problems, slugs, chain and referrals' front matter."""
         facts, network, path = self.facts, self.network, contact.path
         problems = tuple(network.problems_by_path.get(path, ()))
-        company = facts.company_slugs.get((contact.company or "").casefold())
+        company = facts.company_page(contact.company)
         slugs = tuple(facts.tag_slugs.get(t.casefold()) for t in contact.tags)
         own = (path, self.files.get(path), network.forest.referrer[contact.id], problems, company, slugs)
         return f"{own!r}|{self.chain(contact.id)}|{self._referred(contact.id)}"

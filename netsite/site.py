@@ -338,8 +338,9 @@ def pages(network: Network, notes: Notes | None = None) -> Iterator[Page]:
         }
         lazy = partial(_week_context, facts, i)
         yield Page(f"weeks/{week.label}.html", "week.html", {"week": week, **neighbours}, lazy)
-    yield Page("companies/index.html", "companies.html", {"groups": network.companies})
-    for group in network.companies:
+    companies = {"groups": network.companies, "paged": {g.slug for g in filter(has_page, network.companies)}}
+    yield Page("companies/index.html", "companies.html", companies)
+    for group in filter(has_page, network.companies):
         lazy = partial(_company_context, facts, group)
         yield Page(f"companies/{group.slug}.html", "company.html", {"group": group}, lazy)
     yield Page("tags/index.html", "tags.html", {"groups": network.tags})
@@ -347,6 +348,14 @@ def pages(network: Network, notes: Notes | None = None) -> Iterator[Page]:
         yield Page(f"tags/{group.slug}.html", "tag.html", {"group": group})
     yield Page("problems.html", "problems.html", {"by_path": network.problems_by_path})
     yield Page("404.html", "404.html", {})
+
+
+def has_page(company: Group) -> bool:
+    """Tell whether a company gets a page of its own: a target company, or one two people or more
+    work at. A one-person company's page would show no more than its person's page shows (the one
+    chain in); its links lead to its row of the companies list (the page an export of thousands of
+    connections at as many companies would otherwise double)."""
+    return company.target or len(company.members) > 1
 
 
 class SiteFacts:
@@ -361,24 +370,25 @@ class SiteFacts:
         return notes_renderer(self.network)
 
     @cached_property
-    def company_slugs(self) -> dict[str, str]:
-        return {g.name.casefold(): g.slug for g in self.network.companies}
-
-    @cached_property
     def tag_slugs(self) -> dict[str, str]:
         return {g.name.casefold(): g.slug for g in self.network.tags}
 
     @cached_property
-    def _company_pages(self) -> dict[str, str]:
-        return {name: f"companies/{slug}.html" for name, slug in self.company_slugs.items() if slug}
+    def company_pages(self) -> dict[str, str]:
+        """Map each company (by case fold) to where its links lead from the site root: its page, or
+        its row of the companies list (see has_page)."""
+        return {
+            g.name.casefold(): f"companies/{g.slug}.html" if has_page(g) else f"companies/index.html#{g.slug}"
+            for g in self.network.companies
+        }
 
     @cached_property
     def _tag_pages(self) -> dict[str, str]:
         return {name: f"tags/{slug}.html" for name, slug in self.tag_slugs.items() if slug}
 
     def company_page(self, company: str | None) -> str | None:
-        """Return the path of a company's page from the site root (groups are keyed by case fold)."""
-        return self._company_pages.get(company.casefold()) if company else None
+        """Return where a company's links lead from the site root (groups are keyed by case fold)."""
+        return self.company_pages.get(company.casefold()) if company else None
 
     def tag_pages(self, tags: tuple[str, ...]) -> list[tuple[str, str | None]]:
         """Return each tag with the path of its page from the site root."""

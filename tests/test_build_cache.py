@@ -132,6 +132,42 @@ def change_company(root: Path) -> None:
     replace(contact(root, 13), "company: ", "company: Acme Newco ")
 
 
+def staffing(root: Path) -> dict[str, list[Path]]:
+    """Map each company (as written: the journal spells each one way) to the files of its people."""
+    found: dict[str, list[Path]] = {}
+    for path in sorted((root / "contacts").rglob("*.md")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.startswith("company: "):
+                found.setdefault(line.removeprefix("company: "), []).append(path)
+    return found
+
+
+def join_a_lone_company(root: Path) -> None:
+    """Someone moves to a company one person worked at: it gets a page, which that person's links lead
+    to now, and the companies stay the same ones (the network's shape by slugs alone would too)."""
+    staff = staffing(root)
+    lone = next((name for name, people in staff.items() if len(people) == 1), None)
+    crowd = next((people for people in staff.values() if len(people) >= 3), None)
+    if lone is None or crowd is None:  # after other edits, in a random run
+        return
+    text = crowd[-1].read_text(encoding="utf-8")
+    company = next(line for line in text.splitlines() if line.startswith("company: "))
+    crowd[-1].write_text(text.replace(company, f"company: {lone}", 1), encoding="utf-8")
+
+
+def leave_a_pair(root: Path) -> None:
+    """One of two people at a company moves to a bigger one: the company's page goes, and the one left's
+    links lead to its row of the companies list."""
+    staff = staffing(root)
+    pair = next((people for people in staff.values() if len(people) == 2), None)
+    crowd = next((name for name, people in staff.items() if len(people) >= 3), None)
+    if pair is None or crowd is None:  # after other edits, in a random run
+        return
+    text = pair[0].read_text(encoding="utf-8")
+    company = next(line for line in text.splitlines() if line.startswith("company: "))
+    pair[0].write_text(text.replace(company, f"company: {crowd}", 1), encoding="utf-8")
+
+
 def change_config(root: Path) -> None:
     replace(root / "netsite.toml", 'title = "Generated network"', 'title = "Renamed network"')
 
@@ -146,8 +182,26 @@ EDITS: list[Callable[[Path], None]] = [
     rename_file,
     break_file,
     change_company,
+    join_a_lone_company,
+    leave_a_pair,
     change_config,
 ]
+
+
+def test_joining_and_leaving_companies_makes_and_drops_their_pages(journal: Path) -> None:
+    """As EDITS runs them: change_company makes a company of one, which join_a_lone_company gives a
+    page and leave_a_pair takes it from again (so the edits test what they mean to)."""
+
+    def company_pages() -> set[str]:
+        return {path for path in render(journal, TODAY).files if path.startswith("companies/")}
+
+    change_company(journal)
+    before = company_pages()
+    join_a_lone_company(journal)
+    joined = company_pages()
+    assert len(joined - before) == 1 and before <= joined
+    leave_a_pair(journal)
+    assert company_pages() == before
 
 
 def test_every_edit_in_turn(journal: Path) -> None:

@@ -86,7 +86,8 @@ def test_names_whose_lower_case_is_not_their_case_fold_build_and_link(tmp_path: 
 
 
 def broken_links(files: dict[str, bytes]) -> list[str]:
-    """List every internal link (page: href) whose target is not among files."""
+    """List every internal link (page: href) whose target is not among files, or whose #fragment is
+    no id on its target page."""
     broken = []
     for path, data in files.items():
         if not path.endswith(".html"):
@@ -96,7 +97,8 @@ def broken_links(files: dict[str, bytes]) -> list[str]:
             if parts.scheme in ("http", "https", "mailto") or not parts.path:
                 continue
             target = posixpath.normpath(posixpath.join(posixpath.dirname(path), unquote(parts.path)))
-            if target not in files:
+            anchor = f'id="{parts.fragment}"'.encode()
+            if target not in files or (parts.fragment and anchor not in files[target]):
                 broken.append(f"{path}: {value}")
     return broken
 
@@ -241,6 +243,33 @@ def test_strict_build_fails_on_warnings_and_keeps_old_output(tmp_path: Path) -> 
     assert not result.ok and "--strict" in (result.failure or "")
     assert (tmp_path / "output" / "index.html").read_bytes() == before
     assert not (tmp_path / "output" / "contacts" / "b.html").exists()
+
+
+def test_a_company_has_a_page_if_two_people_work_there_or_it_is_a_target(tmp_path: Path) -> None:
+    """A one-person company's links lead to its row of the companies list; a second person there
+    gives it a page, and the first person's links lead to it."""
+    files = {
+        "ann.md": "---\nname: Ann\ncompany: Solo Labs\n---\n",
+        "bo.md": "---\nname: Bo\ncompany: Duo Inc\n---\n",
+        "cy.md": "---\nname: Cy\ncompany: duo inc\n---\n",
+    }
+    config = '[targets]\ncompanies = ["Globex"]\n'
+    site = render(write_journal(tmp_path, files, config), TODAY).files
+    assert {p for p in site if p.startswith("companies/")} == {
+        "companies/index.html",
+        "companies/duo-inc.html",
+        "companies/globex.html",
+    }
+    assert 'href="../companies/index.html#solo-labs">Solo Labs</a>' in site["contacts/ann.html"].decode()
+    assert 'href="../companies/duo-inc.html">Duo Inc</a>' in site["contacts/bo.html"].decode()
+    listed = site["companies/index.html"].decode()
+    assert '<tr id="solo-labs"><td>Solo Labs</td>' in listed
+    assert '<tr id="duo-inc"><td><a href="duo-inc.html">Duo Inc</a></td>' in listed
+    assert broken_links(site) == []
+    (tmp_path / "contacts" / "dee.md").write_text("---\nname: Dee\ncompany: Solo Labs\n---\n")
+    site = render(tmp_path, TODAY).files
+    assert 'href="../companies/solo-labs.html">Solo Labs</a>' in site["contacts/ann.html"].decode()
+    assert "companies/solo-labs.html" in site and broken_links(site) == []
 
 
 def test_target_company_with_no_path_says_so(sample_files: dict[str, bytes]) -> None:
