@@ -338,9 +338,10 @@ def pages(network: Network, notes: Notes | None = None) -> Iterator[Page]:
         }
         lazy = partial(_week_context, facts, i)
         yield Page(f"weeks/{week.label}.html", "week.html", {"week": week, **neighbours}, lazy)
-    companies = {"groups": network.companies, "paged": {g.slug for g in filter(has_page, network.companies)}}
-    yield Page("companies/index.html", "companies.html", companies)
-    for group in filter(has_page, network.companies):
+    paged = [group for group in network.companies if has_page(group)]
+    listed = {"groups": network.companies, "paged": {g.slug for g in paged}}
+    yield Page("companies/index.html", "companies.html", listed)
+    for group in paged:
         lazy = partial(_company_context, facts, group)
         yield Page(f"companies/{group.slug}.html", "company.html", {"group": group}, lazy)
     yield Page("tags/index.html", "tags.html", {"groups": network.tags})
@@ -351,10 +352,12 @@ def pages(network: Network, notes: Notes | None = None) -> Iterator[Page]:
 
 
 def has_page(company: Group) -> bool:
-    """Tell whether a company gets a page of its own: a target company, or one two people or more
-    work at. A one-person company's page would show no more than its person's page shows (the one
-    chain in); its links lead to its row of the companies list (the page an export of thousands of
-    connections at as many companies would otherwise double)."""
+    """Tell whether a company gets a page of its own: a target, or a company two or more people work at.
+
+    A one-person company's page would show nothing its person's page does not (the one chain in),
+    and an export of LinkedIn connections brings thousands of such companies: their links lead to
+    their rows of the companies list instead.
+    """
     return company.target or len(company.members) > 1
 
 
