@@ -198,7 +198,7 @@ def _bench(root: Path, title: str, netsite: list[str], hugo: str | None, runs: i
         ("peak memory, largest process (RSS)", f"{max(r.rss_mb for r in measured):.0f} MB"),
         ("peak memory, all processes (PSS)", f"{max(r.total_mb for r in measured):.0f} MB"),
     ]
-    rows += _hugo_rows(root, hugo_cold, cold.seconds, ratios)
+    rows += _hugo_rows(hugo_build, hugo_cold, cold.seconds, ratios)
     _table(f"{title} ({_count_files(root / 'output')} files in output/)", rows)
     return cold.seconds
 
@@ -233,10 +233,14 @@ def _cold_in_turns(
     return _fastest(ours), (_fastest(theirs) if theirs else None), ratios
 
 
-def _hugo_rows(root: Path, hugo: Run | None, cold: float, ratios: list[float]) -> list[tuple[str, str]]:
-    if hugo is None:
+def _hugo_rows(
+    site: tuple[list[str], Path] | None, hugo: Run | None, cold: float, ratios: list[float]
+) -> list[tuple[str, str]]:
+    """Return Hugo's rows of the table: its best cold build (site: what _hugo_site returned) and the
+    ratio of netsite's best cold build to it."""
+    if site is None or hugo is None:
         return [("hugo", "not installed")]
-    pages = _count_files(root.parent / f"{root.name}-hugo" / "public")
+    pages = _count_files(site[1])
     spread = f" (round by round: {min(ratios):.2f}–{max(ratios):.2f}×)" if len(ratios) > 1 else ""
     return [
         (f"hugo cold build ({pages} files)", f"{hugo.seconds:.2f} s"),
