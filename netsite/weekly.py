@@ -117,8 +117,8 @@ def week_reports(
     for c in contacts:
         if c.added is not None:
             tally_of(c.added).new.append(c.id)
-        for e in c.log:  # tens of thousands: the day's tally is looked up inline
-            tally = by_day.get(e.date) or tally_of(e.date)
+        for e in c.log:
+            tally = tally_of(e.date)
             tally.reached[c.id] = None
             tally.kinds[e.kind] += 1
     firsts = sorted(c.log[0].date for c in contacts if c.log)
