@@ -11,7 +11,7 @@ cache at all.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from functools import partial
 from pathlib import Path
@@ -388,7 +388,9 @@ def _plan(
     if keep_rows:
         folder = caching.cache_folder(root)
         site.rows = RowMemos(folder, store.version, (keys.top, keys.shape), keys.front_digests())
-    return _Plan(site, notes, pages, keys, keys.moved(basis))
+    if basis is not None and basis.parts is None and basis.shape != keys.shape:
+        basis = replace(basis, parts=caching.load_shape(root, store.version, basis.shape))
+    return _Plan(site, notes, pages, keys, keys.moved(basis, notes))
 
 
 def _build(

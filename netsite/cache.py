@@ -6,7 +6,9 @@ Three things are kept, each keyed so that it can never be wrong:
   the file again only while its size, times and inode are unchanged and were already two seconds
   old when it was read (so an edit in the same clock tick cannot hide);
 - notes HTML, by the note's digest and the answers its wikilinks got (see notes.CachedNotes);
-- the digest of each page, by a key of everything that page's default template reads (see pagekeys).
+- the digest of each page, by a key of everything that page's default template reads (see pagekeys),
+  with the parts of the network's shape those keys were made for, by the shape's digest (read only
+  when the shape changed, to tell which pages the change can reach).
 
 The whole cache is versioned by the digest of netsite's own code, default templates and the
 versions of the libraries that shape the output, and a cache that cannot be read is ignored.
@@ -456,10 +458,38 @@ def save_cache(root: Path, cache: BuildCache) -> None:
     if cache.notes_held and cache.notes != cache.notes_saved:  # 5 MB at 10,000 contacts: not for nothing
         _save_versioned(folder / NOTES_FILE, cache.version, cache.notes)
         cache.notes_saved = dict(cache.notes)
-    # What is kept in files of its own, or only for one build, is left out of the main file.
+    parts = getattr(cache.basis, "parts", None)
+    if parts is not None:
+        save_shape(folder, cache.version, cache.basis.shape, parts)
+    # What is kept in files of its own, or only for one build, is left out of the main file (and the
+    # basis pickles without its parts).
     main = replace(cache, parses={}, notes={}, folder=None, notes_saved=None, note_keys={})
     _save(folder / CACHE_FILE, main)
     cache.dirty = set()
+
+
+def save_shape(folder: Path, version: str, shape: str, parts: Any) -> None:
+    """Keep the parts of a shape of the network (pagekeys.ShapeParts) in a file named for the shape,
+    unless kept already; the files of other shapes are removed. Failing to write only slows a build."""
+    target = folder / _shape_file(shape)
+    if target.exists():
+        return
+    if _save_versioned(target, version, {"parts": parts}):
+        for other in folder.glob(_shape_file("*")):
+            if other != target:
+                other.unlink(missing_ok=True)
+
+
+def load_shape(root: Path, version: str, shape: str) -> Any:
+    """Read the parts of a shape kept by save_shape; None if absent, unreadable or from other code."""
+    try:
+        return _versioned(root / CACHE_DIR / _shape_file(shape), version).get("parts")
+    except Exception:  # as in load_cache
+        return None
+
+
+def _shape_file(shape: str) -> str:
+    return f"shape-{shape}.pickle"
 
 
 def _shard_file(number: int) -> str:

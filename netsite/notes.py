@@ -142,6 +142,11 @@ class CachedNotes:
         hit = self.memo.get(self.key(text))
         return None if hit is None else tuple((t, self.resolve(t)) for t, _ in hit[1])
 
+    def asked(self, text: str) -> list[str] | None:
+        """Return the targets a note's wikilinks ask for, or None if the note was never rendered."""
+        hit = self.memo.get(self.key(text))
+        return None if hit is None else [target for target, _ in hit[1]]
+
     def _still_valid(self, calls: tuple[tuple[str, Resolved], ...]) -> bool:
         return all(self.resolve(target) == answer for target, answer in calls)
 

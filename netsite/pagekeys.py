@@ -26,10 +26,12 @@ tag slugs: everything but its own file, its own problems and its referrals' fron
 fine key reads, and more), its own file and problems, and the front matter of each person it
 referred: logging a call re-checks only the pages of that person and their referrer. A build
 keeps what those keys were made of (`Basis`), so that, while the shape is the same, the next
-one computes the coarse keys of those pages alone. For a
-company or tag page it is the shape, the group and the front matter of its members. For every
-other page it is the global key, every problem and every contact's front matter: it stays the
-same when nothing but notes changed.
+one computes the coarse keys of those pages alone; after a change of shape (a contact added,
+renamed or referred by someone else), of those pages and the ones the change can reach
+(`PageKeys.reshaped`): a new contact re-checks their referrer's page and the pages whose notes
+ask for them, not ten thousand. For a company or tag page it is the shape, the group and the
+front matter of its members. For every other page it is the global key, every problem and every
+contact's front matter: it stays the same when nothing but notes changed.
 
 A journal with templates of its own gets no keys at all: its pages are always rendered. When a
 default template starts to read something new, add it here; tests/test_build_cache.py compares
@@ -68,16 +70,36 @@ def global_key(network: Network, templates: str) -> str:
 
 
 @dataclass(frozen=True)
+class ShapeParts:
+    """What a shape is made of that a contact page's fine key reads: enough to tell, when the shape
+    changes, whose pages the change can reach (see PageKeys.reshaped)."""
+
+    top: str  # the global key
+    names: dict[str, str]  # contact id -> name
+    parent: Mapping[str, str | None]  # the forest's, after cycles were broken
+    referrer: Mapping[str, str | None]  # what each referred_by resolved to
+    company_pages: Mapping[str, str]  # company (case-folded) -> where its links lead
+    tag_slugs: Mapping[str, str]  # tag (case-folded) -> slug
+
+
+@dataclass(frozen=True)
 class Basis:
     """What a build's coarse keys of contact pages were made of, beyond each page's own contact.
 
     While the shape is the same, a contact page whose file and problems are as they were, and whose
-    referrals' front matter is, has the coarse key it had: it need not be computed again.
+    referrals' front matter is, has the coarse key it had: it need not be computed again. After a
+    change of shape, the same holds of the pages the change cannot reach, found from the parts of
+    both shapes. Parts are not pickled with the basis: a journal's cache keeps them in a file of
+    their own, read only when the shape changed (cache.save_shape).
     """
 
     shape: str
     files: Mapping[str, tuple[str, str]]  # contact file -> (content digest, front matter digest)
     problems: Mapping[str, str]  # contact file -> the digest of its problems, for files with any
+    parts: ShapeParts | None = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "parts": None}
 
 
 class PageKeys:
@@ -99,6 +121,7 @@ class PageKeys:
         self.top = global_key(network, templates)
         fronts = sorted((rel, front) for rel, (_, front) in files.items())
         self.shared = _digest((self.top, fronts, network.problems))
+        self.parts = self._parts()
         self.shape = self._shape()
 
     def coarse(self, page: Page) -> str:
@@ -114,28 +137,37 @@ class PageKeys:
             return _text_digest(f"{self.shape}|{group!r}|{fronts}")
         return self.top if page.template == "404.html" else self.shared
 
+    def _parts(self) -> ShapeParts:
+        facts, forest = self.facts, self.network.forest
+        names = {cid: c.name for cid, c in self.network.contacts.items()}
+        slugs = (facts.company_pages, facts.tag_slugs)
+        return ShapeParts(self.top, names, forest.parent, forest.referrer, *slugs)
+
     def _shape(self) -> str:
         """Digest the shape of the network: all a contact page's fine key reads of other contacts but
-        its referrals' front matter (and more: a change here re-checks every contact page). No page
-        shows another contact's problems, only whether it has any (the contacts list), and that
-        follows from its front matter and the shape."""
-        network, facts, forest = self.network, self.facts, self.network.forest
-        people = [(cid, c.name, c.path) for cid, c in network.contacts.items()]
-        slugs = (facts.company_pages, facts.tag_slugs)
-        return _digest((self.top, people, forest.parent, forest.referrer, slugs))
+        its referrals' front matter (and more: the paths of their files). No page shows another
+        contact's problems, only whether it has any (the contacts list), and that follows from its
+        front matter and the shape."""
+        parts, contacts = self.parts, self.network.contacts
+        people = [(cid, c.name, c.path) for cid, c in contacts.items()]
+        slugs = (parts.company_pages, parts.tag_slugs)
+        return _digest((self.top, people, parts.parent, parts.referrer, slugs))
 
     def basis(self) -> Basis:
         """Return what this model's coarse keys of contact pages are made of (see moved)."""
-        return Basis(self.shape, self.files, self.problem_digests)
+        return Basis(self.shape, self.files, self.problem_digests, self.parts)
 
-    def moved(self, last: Basis | None) -> set[str] | None:
+    def moved(self, last: Basis | None, notes: CachedNotes | None = None) -> set[str] | None:
         """Return the contacts whose page's coarse key may differ from the one made on basis last: those
-        whose file or problems differ, and the referrers of those whose front matter does. None when
-        any may (the shape changed, or last is unknown)."""
-        if last is None or last.shape != self.shape:
+        whose file or problems differ, the referrers of those whose front matter does, and, if the
+        shape changed, those the change can reach (see reshaped: notes tells what notes' wikilinks
+        ask for). None when any may (last or its parts are unknown, or the global key changed)."""
+        if last is None:
+            return None
+        moved = set() if last.shape == self.shape else self.reshaped(last.parts, notes)
+        if moved is None:
             return None
         problems, files, parent = self.problem_digests, self.files, self.network.forest.parent
-        moved: set[str] = set()
         for cid, contact in self.network.contacts.items():
             path = contact.path
             now, then = files.get(path), last.files.get(path)
@@ -145,6 +177,65 @@ class PageKeys:
                 if up is not None and (now is None or then is None or now[1] != then[1]):
                     moved.add(up)
         return moved
+
+    def reshaped(self, then: ShapeParts | None, notes: CachedNotes | None) -> set[str] | None:
+        """Return the contacts whose page a change of shape from then can change, beyond what their own
+        files and their referrals' front matter change (None: any page may; then unknown, or the global
+        key changed). A contact page reads of the shape its referrer, its chain of ids and names, the
+        ids of the people it referred, its company and tag links and what its notes' wikilinks find:
+        - a contact added, removed or renamed, or whose referrer changed: its page and its old and new
+          referrers' (their referrals), and the pages of everyone below it (their chains);
+        - a company or tag whose link changed: its people's pages;
+        - a wikilink's answer can change only if its target is the id or the old or new name of a
+          contact added, removed or renamed: the pages whose notes ask for one (or were never
+          rendered, so what they ask for is unknown)."""
+        if then is None or then.top != self.top:
+            return None
+        now = self.parts
+        changed = _differing(now.names, then.names)
+        moved, below = set(changed), set(changed)
+        for cid in _differing(now.parent, then.parent) | _differing(now.referrer, then.referrer):
+            moved.update(c for c in (cid, now.parent.get(cid), then.parent.get(cid)) if c is not None)
+            below.add(cid)
+        moved |= self._below(below)
+        companies = _differing(now.company_pages, then.company_pages)
+        moved |= self._linked_to(companies, _differing(now.tag_slugs, then.tag_slugs))
+        names = (name for cid in changed for name in (cid, now.names.get(cid), then.names.get(cid)))
+        return moved | self._asking({name.casefold() for name in names if name}, notes)
+
+    def _below(self, tops: set[str]) -> set[str]:
+        """Return everyone below the given contacts in the forest."""
+        children, found = self.network.forest.children, set()
+        todo = [cid for cid in tops if cid in children]
+        while todo:
+            for kid in children[todo.pop()]:
+                if kid not in found:
+                    found.add(kid)
+                    todo.append(kid)
+        return found
+
+    def _linked_to(self, companies: set[str], tags: set[str]) -> set[str]:
+        """Return the contacts at one of companies or with one of tags (both case-folded)."""
+        if not companies and not tags:
+            return set()
+        return {
+            cid
+            for cid, c in self.network.contacts.items()
+            if (c.company and c.company.casefold() in companies) or any(t.casefold() in tags for t in c.tags)
+        }
+
+    def _asking(self, targets: set[str], notes: CachedNotes | None) -> set[str]:
+        """Return the contacts whose notes have a wikilink to one of targets (case-folded), or may."""
+        if not targets:
+            return set()
+        found = set()
+        for cid, c in self.network.contacts.items():
+            if "[[" not in c.notes:
+                continue
+            asked = notes.asked(c.notes) if notes is not None else None
+            if asked is None or any(t.strip().casefold() in targets for t in asked):
+                found.add(cid)
+        return found
 
     @cached_property
     def problem_digests(self) -> dict[str, str]:
@@ -260,3 +351,13 @@ def _digest(value: object) -> str:
 
 def _text_digest(text: str) -> str:
     return digest(text.encode("utf-8", "surrogatepass"))
+
+
+def _differing(now: Mapping[str, Any], then: Mapping[str, Any]) -> set[str]:
+    """Return the keys whose values differ between two mappings (missing in one counts)."""
+    if now == then:
+        return set()
+    return {key for key in now.keys() | then.keys() if now.get(key, _MISSING) != then.get(key, _MISSING)}
+
+
+_MISSING = object()

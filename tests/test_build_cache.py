@@ -446,9 +446,59 @@ def test_a_logged_call_computes_the_coarse_keys_of_two_contact_pages(
     assert_same_as_uncached(small)
     assert keyed == {"contacts/bob.html", "contacts/cy.html"}
     keyed.clear()
-    replace(small / "contacts" / "ann.md", "name: Ann", "name: Annabel")  # a new shape: every page
+    replace(small / "contacts" / "ann.md", "name: Ann", "name: Annabel")  # a new shape
     assert_same_as_uncached(small)
-    assert len(keyed) == len(SMALL)
+    assert keyed == {"contacts/ann.html", "contacts/bob.html", "contacts/cy.html"}  # Ann and below her
+
+
+def test_a_new_contact_checks_the_pages_it_can_reach(small: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A change of shape re-checks the pages it can reach (pagekeys.PageKeys.reshaped): a new contact's
+    referrer's page and the pages whose notes ask for them, not everyone's."""
+    note = "---\nname: Dee\ncompany: Acme\n---\nAsks about [[Eve]] and [[Bob]].\n"
+    (small / "contacts" / "dee.md").write_text(note, encoding="utf-8")
+    assert_same_as_uncached(small)
+    checked = checked_contact_pages(monkeypatch)
+    (small / "contacts" / "eve.md").write_text("---\nname: Eve\nreferred_by: cy\n---\n", encoding="utf-8")
+    assert_same_as_uncached(small)
+    assert checked == {"contacts/cy.html", "contacts/dee.html"}  # Eve's page is new: rendered unchecked
+    assert '<a class="wikilink" href="eve.html">Eve</a>' in (small / "output/contacts/dee.html").read_text()
+
+
+def test_a_note_never_rendered_counts_as_asking_for_anyone(small: Path) -> None:
+    """What a note asks for is known from its render: one never rendered may ask for the newcomer."""
+    from netsite.journal import load_journal
+    from netsite.model import build_network
+    from netsite.notes import CachedNotes
+    from netsite.pagekeys import page_keys
+
+    note = "---\nname: Dee\n---\nSee [[Cy]].\n"
+    (small / "contacts" / "dee.md").write_text(note, encoding="utf-8")
+    before = page_keys(build_network(load_journal(small), TODAY), {}, "")
+    (small / "contacts" / "eve.md").write_text("---\nname: Eve\n---\n", encoding="utf-8")
+    keys = page_keys(build_network(load_journal(small), TODAY), {}, "")
+    notes = CachedNotes(lambda target: None, False, {})
+    assert keys.reshaped(before.parts, notes) == {"eve", "dee"}
+    notes.render("See [[Cy]].\n")
+    assert keys.reshaped(before.parts, notes) == {"eve"}
+
+
+@pytest.mark.parametrize("lost", ["parts", "nothing"])
+def test_a_change_of_shape_reads_the_parts_of_the_last_shape(
+    small: Path, monkeypatch: pytest.MonkeyPatch, lost: str
+) -> None:
+    """`netsite build` keeps the parts of the last shape in a file of their own (serve in memory);
+    without that file every contact page is checked again, as it must be."""
+    assert_same_as_uncached(small)
+    shapes = list((small / ".netsite").glob("shape-*.pickle"))
+    assert len(shapes) == 1
+    if lost == "parts":
+        shapes[0].unlink()
+    checked = checked_contact_pages(monkeypatch)
+    replace(small / "contacts" / "dee.md", "name: Dee", "name: Deirdre")
+    assert_same_as_uncached(small)
+    everyone = {f"contacts/{name}.html" for name in ("ann", "bob", "cy", "dee")}
+    assert checked == (everyone if lost == "parts" else {"contacts/dee.html"})
+    assert len(list((small / ".netsite").glob("shape-*.pickle"))) == 1  # the new shape's, alone
 
 
 def rendered_contact_pages(monkeypatch: pytest.MonkeyPatch) -> list[str]:
