@@ -13,6 +13,8 @@ fresh process as a user would run it:
 - rebuild into an empty output/, with the .netsite/ cache of parses and notes kept;
 - rebuild after editing one contact's notes, and after logging a call on one contact (also as the
   first build after a cold one);
+- rebuild after adding a contact (referred by one, with a call logged and a note naming the
+  referrer; the files added are removed afterwards);
 - peak memory: the largest resident set (RSS) of any one process, and the memory of all of a
   build's processes together (PSS, which counts pages forked workers share once; sampled every
   20 ms during one more cold build, not timed, as sampling slows it);
@@ -185,9 +187,14 @@ def _bench(root: Path, title: str, netsite: list[str], hugo: str | None, runs: i
     notes = _best(runs, _editor(root, _edit_notes), build)
     logged = _best(runs, _editor(root, _log_call), build)
     first = _best(runs, _built_cold_then(root, build, _editor(root, _log_call)), build)
+    _run(build)
+    time.sleep(2.2)
+    added = _best(runs, _editor(root, _add_contact), build)
+    for newcomer in (root / "contacts").rglob(f"{NEWCOMER}*.md"):  # the journal as generated again
+        newcomer.unlink()
     _clean(root)
     sampled = _run(build, sample=True)  # one more cold build, for the memory of all its processes
-    measured = [cold, same, fresh, notes, logged, first, sampled]
+    measured = [cold, same, fresh, notes, logged, first, added, sampled]
     rows = [
         ("cold build (no output/, no cache)", f"{cold.seconds:.2f} s"),
         ("rebuild, nothing changed", f"{same.seconds:.2f} s ({rewritten})"),
@@ -195,6 +202,7 @@ def _bench(root: Path, title: str, netsite: list[str], hugo: str | None, runs: i
         ("rebuild, one contact's notes edited", f"{notes.seconds:.2f} s"),
         ("rebuild, a call logged on one contact", f"{logged.seconds:.2f} s"),
         ("the same, the first build after a cold one", f"{first.seconds:.2f} s"),
+        ("rebuild, a new contact added", f"{added.seconds:.2f} s"),
         ("peak memory, largest process (RSS)", f"{max(r.rss_mb for r in measured):.0f} MB"),
         ("peak memory, all processes (PSS)", f"{max(r.total_mb for r in measured):.0f} MB"),
     ]
@@ -402,6 +410,21 @@ def _log_call(file: Path, n: int) -> None:
     else:
         lines += ["log:", f"  {entry}"]
     file.write_text("\n".join(lines) + fence + body, encoding="utf-8")
+
+
+NEWCOMER = "bench-newcomer-"
+
+
+def _add_contact(file: Path, n: int) -> None:
+    """Add a contact referred by the one in file, with a call logged and a note naming them: the
+    edit coaches ask for ten to fifteen times a week (a new file changes the shape of the network)."""
+    referrer = file.stem
+    file.with_name(f"{NEWCOMER}{n}.md").write_text(
+        f"---\nname: Bench Newcomer {n}\ncompany: Newcomer Labs\nreferred_by: {referrer}\n"
+        f"added: {TODAY}\nlog:\n  - {TODAY} call: introduced by {referrer}\n---\n"
+        f"Met through [[{referrer}]]; asked for two more names.\n",
+        encoding="utf-8",
+    )
 
 
 def _table(title: str, rows: list[tuple[str, str]]) -> None:
