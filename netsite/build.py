@@ -304,7 +304,7 @@ class _Plan:
         all of them again (about 0.17 s of CPU at 10,000 contacts; their fine keys cost 0.02 s).
         A contact page seen for the first time gets no coarse key either: while the shape is the
         same, the next build knows it unchanged without one (see _coarse_changed), and after a
-        change of shape it is rendered again anyway.
+        change of shape that reaches it (pagekeys.PageKeys.reshaped) it is rendered again.
         """
         template = self.pages[index].template
         if seen or (template == "week.html" and self.keys is not None):

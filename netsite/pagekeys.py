@@ -29,9 +29,10 @@ keeps what those keys were made of (`Basis`), so that, while the shape is the sa
 one computes the coarse keys of those pages alone; after a change of shape (a contact added,
 renamed or referred by someone else), of those pages and the ones the change can reach
 (`PageKeys.reshaped`): a new contact re-checks their referrer's page and the pages whose notes
-ask for them, not ten thousand. For a company or tag page it is the shape, the group and the
-front matter of its members. For every other page it is the global key, every problem and every
-contact's front matter: it stays the same when nothing but notes changed.
+ask for them, not ten thousand. For a company page it is the shape, the group and the front matter
+of its members; for a tag page, the global key, the group and its members' front matter. For every
+other page it is the global key, every problem and every contact's front matter: it stays the same
+when nothing but notes changed.
 
 A journal with templates of its own gets no keys at all: its pages are always rendered. When a
 default template starts to read something new, add it here; tests/test_build_cache.py compares
@@ -134,7 +135,9 @@ class PageKeys:
         if page.template in ("company.html", "tag.html"):
             group = page.context["group"]
             fronts = "".join(map(self.fronts.__getitem__, group.members))
-            return _text_digest(f"{self.shape}|{group!r}|{fronts}")
+            # A company page shows its insiders' chains (the shape); a tag page nothing of the shape.
+            around = self.shape if page.template == "company.html" else self.top
+            return _text_digest(f"{around}|{group!r}|{fronts}")
         return self.top if page.template == "404.html" else self.shared
 
     def _parts(self) -> ShapeParts:

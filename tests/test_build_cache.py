@@ -383,15 +383,15 @@ def test_pages_that_show_a_neighbour_follow_its_edits(small: Path, file: str, ol
     assert_same_as_uncached(small)
 
 
-def checked_contact_pages(monkeypatch: pytest.MonkeyPatch) -> set[str]:
-    """Record, from now on, the contact pages whose fine keys are computed (checked)."""
+def checked_contact_pages(monkeypatch: pytest.MonkeyPatch, template: str = "contact.html") -> set[str]:
+    """Record, from now on, the pages of a template whose fine keys are computed (checked)."""
     from netsite import pagekeys
 
     checked: set[str] = set()
     original = pagekeys.PageKeys.fine
 
     def fine(self: pagekeys.PageKeys, page: site.Page, notes: object) -> str | None:
-        if page.template == "contact.html":
+        if page.template == template:
             checked.add(page.path)
         return original(self, page, notes)  # type: ignore[arg-type]
 
@@ -461,6 +461,10 @@ def test_a_new_contact_checks_the_pages_it_can_reach(small: Path, monkeypatch: p
     (small / "contacts" / "eve.md").write_text("---\nname: Eve\nreferred_by: cy\n---\n", encoding="utf-8")
     assert_same_as_uncached(small)
     assert checked == {"contacts/cy.html", "contacts/dee.html"}  # Eve's page is new: rendered unchecked
+    tagged = checked_contact_pages(monkeypatch, "tag.html")  # a tag page shows nothing of the shape
+    (small / "contacts" / "fay.md").write_text("---\nname: Fay\nreferred_by: ann\n---\n", encoding="utf-8")
+    assert_same_as_uncached(small)
+    assert not tagged
     assert '<a class="wikilink" href="eve.html">Eve</a>' in (small / "output/contacts/dee.html").read_text()
 
 
