@@ -385,12 +385,14 @@ def _plan(
     if site.dirs != [default_templates()]:  # keys describe the default templates only
         return _Plan(site, notes, pages, None)
     keys = page_keys(network, store.digests(), caching.folder_digest(site.dirs))
-    if keep_rows:
-        folder = caching.cache_folder(root)
-        site.rows = RowMemos(folder, store.version, (keys.top, keys.shape), keys.front_digests())
     if basis is not None and basis.parts is None and basis.shape != keys.shape:
         basis = replace(basis, parts=caching.load_shape(root, store.version, basis.shape))
-    return _Plan(site, notes, pages, keys, keys.moved(basis, notes))
+    moved = keys.moved(basis, notes)
+    if keep_rows:
+        folder = caching.cache_folder(root)
+        since = None if basis is None or moved is None else (basis.shape, moved)
+        site.rows = RowMemos(folder, store.version, (keys.top, keys.shape), keys.front_digests(), since)
+    return _Plan(site, notes, pages, keys, moved)
 
 
 def _build(

@@ -8,14 +8,17 @@ due item; each page says which). So a row made before from the same front matter
 global key and in the same place, is the same row. While the shape of the network is the same
 (`PageKeys.shape`: every id and name, the referral forest, the slugs) no row's place can have
 changed, and places are not even compared; after a change of shape (a contact added or renamed),
-they are, and only the rows whose place moved are made again. Each page keeps its rows in a file
+they are, and only the rows whose place moved are made again. Where a row's place shows no more of
+the network than its contact's page (the contacts list, the calendar; not the tree, whose nodes
+show the size of their branch), only the places of the contacts whose pages the change can reach
+(`PageKeys.moved`) are compared. Each page keeps its rows in a file
 of the cache, read by the process that renders the page and written by it when a row changed,
 from the first build on: the first edit after it is the one a user waits for.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Callable, Container, Hashable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -29,10 +32,16 @@ class RowMemo:
     the row)."""
 
     def __init__(
-        self, rows: dict[Hashable, tuple[str, Any, Any]], fronts: Mapping[str, str], same_shape: bool = True
+        self,
+        rows: dict[Hashable, tuple[str, Any, Any]],
+        fronts: Mapping[str, str],
+        same_shape: bool = True,
+        moved: Container[str] | None = None,
     ) -> None:
         self.rows, self.fronts = rows, fronts  # fronts: contact id -> the digest of its front matter now
         self.same_shape = same_shape  # the rows were kept for this shape: their places need no check
+        # After a change of shape, the contacts whose rows may have moved, if known (None: any may).
+        self.moved = moved
         self.used: dict[Hashable, tuple[str, Any, Any]] = {}  # the rows of this render, to be kept
         self.changed = False
 
@@ -43,7 +52,7 @@ class RowMemo:
         front = self.fronts.get(contact_id)
         hit = self.rows.get(key)
         known = hit is not None and hit[0] == front
-        if known and self.same_shape:
+        if known and (self.same_shape or (self.moved is not None and contact_id not in self.moved)):
             return self._reused(key, hit)
         where = None if front is None else _value(place)  # worked out once, to compare and to keep
         if known and hit[1] == where:
@@ -66,15 +75,30 @@ class RowMemo:
 class RowMemos:
     """Where pages keep their rows, and the global key and shape of the network they are made for."""
 
-    def __init__(self, folder: Path, version: str, keys: tuple[str, str], fronts: Mapping[str, str]) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        version: str,
+        keys: tuple[str, str],
+        fronts: Mapping[str, str],
+        since: tuple[str, Container[str]] | None = None,
+    ) -> None:
         self.folder, self.version, self.fronts = folder, version, fronts
         self.top, self.shape = keys  # the global key and the shape of the network
+        # An earlier shape, and the contacts whose pages may differ from that shape's (PageKeys.moved).
+        self.since = since
 
-    def open(self, page: str) -> RowMemo:
-        """Return the rows a page kept, if made for this global key (else none)."""
+    def open(self, page: str, follows: bool = False) -> RowMemo:
+        """Return the rows a page kept, if made for this global key (else none).
+
+        follows: a row's place shows no more of the network than its contact's page does, so rows
+        kept for the shape `since` names are in place unless their contact's page may have changed.
+        """
         saved = caching.load_rows(self.folder, page, self.version)
         rows = _joined(saved) if saved.get("top") == self.top else {}
-        return RowMemo(rows, self.fronts, saved.get("shape") == self.shape)
+        shape, since = saved.get("shape"), self.since
+        moved = since[1] if follows and since is not None and shape == since[0] else None
+        return RowMemo(rows, self.fronts, shape == self.shape, moved)
 
     def close(self, page: str, memo: RowMemo) -> None:
         """Keep the rows of the page's render, if they changed."""

@@ -36,6 +36,9 @@ from .words import format_day, plural
 TEMPLATE_SUFFIX = ".html"
 CALENDAR = "follow-ups.ics"
 ROW_PAGES = frozenset({"contacts/index.html", "tree.html", "due.html", CALENDAR})  # see rowmemo.py
+# Row pages whose rows show no more of the network than their contacts' pages (a tree node shows the
+# size of its branch): RowMemos.open's follows.
+ROWS_FOLLOW = frozenset({"contacts/index.html", CALENDAR})
 # Default templates of many pages whose blocks are rendered alone, in a frame made in Python (frame.py).
 FRAMED = frozenset({"company.html", "tag.html"})
 WEEKS_SCANNED = 4  # week pages that look at their own contacts' logs before the whole log is indexed
@@ -189,7 +192,7 @@ class SiteRenderer:
         rows = self.rows if page.path in ROW_PAGES else None
         if rows is None:
             return self._render_shown(page, None)
-        memo = rows.open(page.path)
+        memo = rows.open(page.path, page.path in ROWS_FOLLOW)
         shown = self._render_shown(page, memo)
         rows.close(page.path, memo)
         return shown

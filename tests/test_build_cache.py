@@ -604,9 +604,13 @@ def test_a_new_contact_makes_few_rows_of_the_long_lists(
         )
     original_event = exporting._event
     monkeypatch.setattr(exporting, "_event", lambda *args: made.append("_event") or original_event(*args))
+    placed = site._contact_row  # the values of a row of the list, its place among them
+    monkeypatch.setattr(site, "_contact_row", lambda *args: made.append("placed") or placed(*args))
     add_file(journal)
     assert build(journal, TODAY).ok
     assert made.count("_contact_row") == 1  # of the 81
+    # Only rows whose contact's page the new contact can reach are placed again (rowmemo.py: follows).
+    assert made.count("placed") <= 3
     assert 1 < made.count("_tree_node") < 15  # the new node, and its referrers' (their branches grew)
     assert made.count("_event") <= 2  # the new contact's own due items
     assert_same_as_uncached(journal, after="add_file")

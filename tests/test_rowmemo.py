@@ -43,6 +43,35 @@ def test_after_a_change_of_shape_a_row_is_reused_only_in_the_same_place() -> Non
     assert asked == ["under bo", "under cy"]  # once each
 
 
+def test_after_a_change_of_shape_the_rows_of_contacts_not_moved_keep_their_place() -> None:
+    """Given the contacts a change of shape can have moved, the others' places are not even asked."""
+    asked: list[str] = []
+
+    def place(where: str) -> str:
+        asked.append(where)
+        return where
+
+    kept = {"a": ("f", repr("under bo"), "A"), "b": ("f", repr("under bo"), "B")}
+    memo = RowMemo(dict(kept), {"a": "f", "b": "f"}, same_shape=False, moved={"b"})
+    assert memo.row("a", "a", lambda: place("under cy"), str.lower, "NEW A") == "A"
+    assert memo.row("b", "b", lambda: place("under cy"), str.lower, "NEW B") == "new b"
+    assert asked == ["under cy"]  # b's alone
+
+
+def test_rows_follow_the_moved_contacts_of_the_shape_they_were_kept_for(tmp_path: Path) -> None:
+    page = "contacts/index.html"
+    kept = RowMemos(tmp_path, "v1", ("top", "shape-1"), {"a": "f"})
+    memo = kept.open(page)
+    memo.row("a", "a", "here", str.upper, "row")
+    kept.close(page, memo)
+    since = ("shape-1", {"b"})
+    memos = RowMemos(tmp_path, "v1", ("top", "shape-2"), {"a": "f"}, since)
+    assert memos.open(page, follows=True).moved == {"b"}
+    assert memos.open(page).moved is None  # a page whose rows show more than a contact page
+    other = RowMemos(tmp_path, "v1", ("top", "shape-2"), {"a": "f"}, ("shape-0", {"b"}))
+    assert other.open(page, follows=True).moved is None  # kept for another shape than since's
+
+
 def test_a_row_of_a_contact_whose_front_matter_is_unknown_is_made_and_not_kept() -> None:
     memo = RowMemo({}, {})
     assert memo.row("x", "x", None, str.upper, "row") == "ROW"
