@@ -187,7 +187,8 @@ class PageKeys:
         key changed). A contact page reads of the shape its referrer, its chain of ids and names, the
         ids of the people it referred, its company and tag links and what its notes' wikilinks find:
         - a contact added, removed or renamed, or whose referrer changed: its page and its old and new
-          referrers' (their referrals), and the pages of everyone below it (their chains);
+          referrers' (their referrals; a renamed contact's referrer is found by moved, as its front
+          matter changed), and the pages of everyone below it (their chains);
         - a company or tag whose link changed: its people's pages;
         - a wikilink's answer can change only if its target is the id or the old or new name of a
           contact added, removed or renamed: the pages whose notes ask for one (or were never
