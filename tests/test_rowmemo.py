@@ -58,12 +58,17 @@ def test_after_a_change_of_shape_the_rows_of_contacts_not_moved_keep_their_place
     assert asked == ["under cy"]  # b's alone
 
 
+def keep_one_row(memos: RowMemos, page: str) -> RowMemos:
+    """Keep contact a's row of page, in the place "here"."""
+    memo = memos.open(page)
+    memo.row("a", "a", "here", str.upper, "row")
+    memos.close(page, memo)
+    return memos
+
+
 def test_rows_follow_the_moved_contacts_of_the_shape_they_were_kept_for(tmp_path: Path) -> None:
     page = "contacts/index.html"
-    kept = RowMemos(tmp_path, "v1", ("top", "shape-1"), {"a": "f"})
-    memo = kept.open(page)
-    memo.row("a", "a", "here", str.upper, "row")
-    kept.close(page, memo)
+    keep_one_row(RowMemos(tmp_path, "v1", ("top", "shape-1"), {"a": "f"}), page)
     since = ("shape-1", {"b"})
     memos = RowMemos(tmp_path, "v1", ("top", "shape-2"), {"a": "f"}, since)
     assert memos.open(page, follows=True).moved == {"b"}
@@ -86,10 +91,7 @@ def test_rows_no_longer_shown_make_the_memo_stale() -> None:
 
 def test_rows_are_kept_for_one_global_key_and_know_their_shape(tmp_path: Path) -> None:
     page = "contacts/index.html"
-    memos = RowMemos(tmp_path, "v1", ("top-1", "shape-1"), {"a": "f"})
-    memo = memos.open(page)
-    memo.row("a", "a", "here", str.upper, "row")
-    memos.close(page, memo)
+    memos = keep_one_row(RowMemos(tmp_path, "v1", ("top-1", "shape-1"), {"a": "f"}), page)
     assert opened(memos, page) == ({"a": ("f", repr("here"), "ROW")}, True)
     assert opened(RowMemos(tmp_path, "v1", ("top-1", "shape-2"), {"a": "f"}), page)[1] is False
     assert opened(RowMemos(tmp_path, "v1", ("top-2", "shape-1"), {"a": "f"}), page)[0] == {}
