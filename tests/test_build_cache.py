@@ -468,6 +468,46 @@ def test_a_new_contact_checks_the_pages_it_can_reach(small: Path, monkeypatch: p
     assert '<a class="wikilink" href="eve.html">Eve</a>' in (small / "output/contacts/dee.html").read_text()
 
 
+# Changes of shape that reach pages in roundabout ways (pagekeys.PageKeys.reshaped): a file and what
+# it holds then, or None to delete it.
+RESHAPINGS: list[tuple[str, str | None]] = [
+    ("sam-b.md", "---\nname: Sam Same\nreferred_by: me\n---\nSee [[Sam Same]] and [[SAM-C]].\n"),
+    ("sam-c.md", "---\nname: Sam Same\nreferred_by: sam-b\n---\n"),  # a namesake
+    ("sam-a.md", "---\nname: Sam Same\n---\n"),  # a namesake whose id comes first: the name finds it
+    ("cyc-one.md", "---\nname: Cyc One\nreferred_by: cyc-two\n---\n"),
+    ("cyc-two.md", "---\nname: Cyc Two\nreferred_by: cyc-one\n---\nAsks [[Cyc One]].\n"),  # a cycle
+    ("cyc-two.md", "---\nname: Cyc Two\n---\nAsks [[Cyc One]].\n"),  # broken again
+    ("sam-a.md", None),
+    ("sub/sam-b.md", "---\nname: Sam Same\n---\n"),  # the same id twice, in two folders
+    ("sam-b.md", None),  # moved for good
+    *[
+        (f"deep/x{i}.md", f"---\nname: X{i}\nreferred_by: x{i - 1}\n---\nUp: [[X{i - 1}]]\n")
+        for i in range(1, 16)
+    ],
+    ("deep/x5.md", "---\nname: X Five\nreferred_by: x4\n---\n"),  # in the middle of long chains
+    ("deep/x3.md", "---\nname: X3\n---\n"),  # the chain cut
+    ("deep/x9.md", None),
+    ("deep/x12.md", "---\nname: X12\nreferred_by: '[[X Five]]'\n---\n"),
+]
+
+
+def test_roundabout_changes_of_shape_match_an_uncached_render(journal: Path) -> None:
+    """Namesakes (a wikilink or referrer that finds another contact), cycles made and broken, a file
+    moved, long chains renamed and cut: every build, written and in memory, matches render()."""
+    assert_same_as_uncached(journal)
+    builder = Builder(journal)
+    assert builder.build(TODAY, write=False).ok
+    for step, (rel, text) in enumerate(RESHAPINGS):
+        path = journal / "contacts" / rel
+        if text is None:
+            path.unlink()
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+        assert_same_as_uncached(journal, after=f"step {step}: {rel}")
+        assert dict(builder.build(TODAY, write=False).files) == render(journal, TODAY).files, step
+
+
 def test_a_note_never_rendered_counts_as_asking_for_anyone(small: Path) -> None:
     """What a note asks for is known from its render: one never rendered may ask for the newcomer."""
     from netsite.journal import load_journal
