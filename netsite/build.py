@@ -317,7 +317,7 @@ class _Plan:
         if known is None or self.keys is None:
             return None
         coarse = self.coarse(index)
-        if known[0] == coarse:
+        if known[0] == coarse and not self.keys.reached(self.pages[index]):
             return known[0], known[1]
         fine = self.fine(index)
         return (coarse, fine) if fine is not None and fine == known[1] else None  # type: ignore[return-value]
@@ -353,12 +353,13 @@ class _Plan:
         return found, checks
 
     def _coarse_changed(self, index: int, entry: tuple[str, str, Any]) -> bool:
-        """Tell whether a known page's coarse key changed. A contact page not moved since the build
-        the basis describes is as that build left it, with the key it kept then ("" if none)."""
+        """Tell whether a known page's coarse key changed, or cannot tell (pagekeys.PageKeys.reached). A
+        contact page not moved since the build the basis describes is as that build left it, with the
+        key it kept then ("" if none)."""
         page, moved = self.pages[index], self.moved
         if moved is not None and page.template == "contact.html" and page.context["contact"].id not in moved:
             return False
-        return entry[0] != self.coarse(index)
+        return entry[0] != self.coarse(index) or self.keys.reached(page)
 
 
 def _plan(

@@ -29,8 +29,9 @@ keeps what those keys were made of (`Basis`), so that, while the shape is the sa
 one computes the coarse keys of those pages alone; after a change of shape (a contact added,
 renamed or referred by someone else), of those pages and the ones the change can reach
 (`PageKeys.reshaped`): a new contact re-checks their referrer's page and the pages whose notes
-ask for them, not ten thousand. For a company page it is the shape, the group and the front matter
-of its members; for a tag page, the global key, the group and its members' front matter. For every
+ask for them, not ten thousand. For a company or tag page it is the global key, the group and its
+members' front matter; a company page also shows its members' chains, so it is checked whenever
+one of them may have changed since that build (`PageKeys.reached`). For every
 other page it is the global key, every problem and every contact's front matter: it stays the same
 when nothing but notes changed.
 
@@ -119,6 +120,8 @@ class PageKeys:
         self.chains: dict[str, str] = {}  # contact id -> the (id, name) of its chain as shown, as text
         self.faces: dict[str, str] = {}  # contact id -> its id, name, company and badge, as text
         self.reports: dict[Any, Any] | None = None  # week -> its report, made when first needed
+        # The contacts whose chain may differ from the basis's build (None: unknown); see moved.
+        self.rechained: set[str] | None = None
         self.top = global_key(network, templates)
         fronts = sorted((rel, front) for rel, (_, front) in files.items())
         self.shared = _digest((self.top, fronts, network.problems))
@@ -126,7 +129,8 @@ class PageKeys:
         self.shape = self._shape()
 
     def coarse(self, page: Page) -> str:
-        """Return a key that changes whenever anything the page's fine key reads changes."""
+        """Return a key that changes whenever anything the page's fine key reads changes, but for a
+        company page's insiders' chains (see reached)."""
         if page.template == "contact.html":
             contact = page.context["contact"]
             path = contact.path
@@ -135,10 +139,16 @@ class PageKeys:
         if page.template in ("company.html", "tag.html"):
             group = page.context["group"]
             fronts = "".join(map(self.fronts.__getitem__, group.members))
-            # A company page shows its insiders' chains (the shape); a tag page nothing of the shape.
-            around = self.shape if page.template == "company.html" else self.top
-            return _text_digest(f"{around}|{group!r}|{fronts}")
+            return _text_digest(f"{self.top}|{group!r}|{fronts}")
         return self.top if page.template == "404.html" else self.shared
+
+    def reached(self, page: Page) -> bool:
+        """Tell whether a page may have changed though its coarse key did not: a company page shows its
+        insiders' chains, which its key leaves out, and one of them may differ from the basis's build
+        (see moved; unknown before moved is asked)."""
+        if page.template != "company.html":
+            return False
+        return self.rechained is None or not self.rechained.isdisjoint(page.context["group"].members)
 
     def _parts(self) -> ShapeParts:
         facts, forest = self.facts, self.network.forest
@@ -167,7 +177,11 @@ class PageKeys:
         ask for). None when any may (last or its parts are unknown, or the global key changed)."""
         if last is None:
             return None
-        moved = set() if last.shape == self.shape else self.reshaped(last.parts, notes)
+        if last.shape == self.shape:
+            moved: set[str] | None = set()
+            self.rechained = set()
+        else:
+            moved = self.reshaped(last.parts, notes)
         if moved is None:
             return None
         problems, files, parent = self.problem_digests, self.files, self.network.forest.parent
@@ -184,7 +198,8 @@ class PageKeys:
     def reshaped(self, then: ShapeParts | None, notes: CachedNotes | None) -> set[str] | None:
         """Return the contacts whose page a change of shape from then can change, beyond what their own
         files and their referrals' front matter change (None: any page may; then unknown, or the global
-        key changed). A contact page reads of the shape its referrer, its chain of ids and names, the
+        key changed); record in rechained the contacts whose chain may have changed (for reached).
+        A contact page reads of the shape its referrer, its chain of ids and names, the
         ids of the people it referred, its company and tag links and what its notes' wikilinks find:
         - a contact added, removed or renamed, or whose referrer changed: its page and its old and new
           referrers' (their referrals; a renamed contact's referrer is found by moved, as its front
@@ -197,13 +212,15 @@ class PageKeys:
             return None
         now = self.parts
         changed = _differing(now.names, then.names)
-        moved, below = set(changed), set(changed)
+        tops, referrers = set(changed), set()
         for cid in _differing(now.parent, then.parent) | _differing(now.referrer, then.referrer):
-            moved.update(c for c in (cid, now.parent.get(cid), then.parent.get(cid)) if c is not None)
-            below.add(cid)
-        moved |= self._below(below)
+            tops.add(cid)
+            referrers.update(c for c in (now.parent.get(cid), then.parent.get(cid)) if c is not None)
+        self.rechained = tops | self._below(tops)
         companies = _differing(now.company_pages, then.company_pages)
-        moved |= self._linked_to(companies, _differing(now.tag_slugs, then.tag_slugs))
+        moved = (
+            self.rechained | referrers | self._linked_to(companies, _differing(now.tag_slugs, then.tag_slugs))
+        )
         names = (name for cid in changed for name in (cid, now.names.get(cid), then.names.get(cid)))
         return moved | self._asking({name.casefold() for name in names if name}, notes)
 

@@ -454,7 +454,7 @@ def test_a_logged_call_computes_the_coarse_keys_of_two_contact_pages(
 def test_a_new_contact_checks_the_pages_it_can_reach(small: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A change of shape re-checks the pages it can reach (pagekeys.PageKeys.reshaped): a new contact's
     referrer's page and the pages whose notes ask for them, not everyone's."""
-    note = "---\nname: Dee\ncompany: Acme\n---\nAsks about [[Eve]] and [[Bob]].\n"
+    note = "---\nname: Dee\ncompany: Acme\nreferred_by: cy\n---\nAsks about [[Eve]] and [[Bob]].\n"
     (small / "contacts" / "dee.md").write_text(note, encoding="utf-8")
     assert_same_as_uncached(small)
     checked = checked_contact_pages(monkeypatch)
@@ -462,9 +462,13 @@ def test_a_new_contact_checks_the_pages_it_can_reach(small: Path, monkeypatch: p
     assert_same_as_uncached(small)
     assert checked == {"contacts/cy.html", "contacts/dee.html"}  # Eve's page is new: rendered unchecked
     tagged = checked_contact_pages(monkeypatch, "tag.html")  # a tag page shows nothing of the shape
-    (small / "contacts" / "fay.md").write_text("---\nname: Fay\nreferred_by: ann\n---\n", encoding="utf-8")
+    companies = checked_contact_pages(monkeypatch, "company.html")  # nor Acme's of this change
+    (small / "contacts" / "fay.md").write_text("---\nname: Fay\nreferred_by: bob\n---\n", encoding="utf-8")
     assert_same_as_uncached(small)
-    assert not tagged
+    assert not tagged and not companies
+    replace(small / "contacts" / "sub/cy.md", "name: Cy", "name: Cyrus")  # in the chain of Dee, at Acme
+    assert_same_as_uncached(small)
+    assert companies == {"companies/acme.html"}
     assert '<a class="wikilink" href="eve.html">Eve</a>' in (small / "output/contacts/dee.html").read_text()
 
 
@@ -506,6 +510,18 @@ def test_roundabout_changes_of_shape_match_an_uncached_render(journal: Path) -> 
             path.write_text(text, encoding="utf-8")
         assert_same_as_uncached(journal, after=f"step {step}: {rel}")
         assert dict(builder.build(TODAY, write=False).files) == render(journal, TODAY).files, step
+
+
+def test_a_company_page_follows_a_chain_change_the_basis_cannot_tell(small: Path) -> None:
+    """A company page's coarse key leaves out its insiders' chains: without the last shape's parts
+    (pagekeys.PageKeys.reached) it is checked, and shows the new name in Dee's chain."""
+    replace(small / "contacts" / "dee.md", "company: Acme", "company: Acme\nreferred_by: cy")
+    assert_same_as_uncached(small)
+    for kept in (small / ".netsite").glob("shape-*.pickle"):
+        kept.unlink()
+    replace(small / "contacts" / "sub/cy.md", "name: Cy", "name: Cyrus")
+    assert_same_as_uncached(small)
+    assert "Cyrus" in (small / "output" / "companies" / "acme.html").read_text()
 
 
 def test_a_note_never_rendered_counts_as_asking_for_anyone(small: Path) -> None:
