@@ -469,13 +469,14 @@ def save_cache(root: Path, cache: BuildCache) -> None:
 
 
 def save_shape(folder: Path, version: str, shape: str, parts: Any) -> None:
-    """Keep the parts of a shape of the network (pagekeys.ShapeParts) in a file named for the shape,
-    unless kept already; the files of other shapes are removed. Failing to write only slows a build."""
-    target = folder / _shape_file(shape)
+    """Keep the parts of a shape of the network (pagekeys.ShapeParts) in a file named for the shape
+    and the code, unless kept already; the files of other shapes are removed. Failing to write only
+    slows a build."""
+    target = folder / _shape_file(version, shape)
     if target.exists():
         return
     if _save_versioned(target, version, {"parts": parts}):
-        for other in folder.glob(_shape_file("*")):
+        for other in folder.glob("shape-*.pickle"):
             if other != target:
                 other.unlink(missing_ok=True)
 
@@ -483,13 +484,15 @@ def save_shape(folder: Path, version: str, shape: str, parts: Any) -> None:
 def load_shape(root: Path, version: str, shape: str) -> Any:
     """Read the parts of a shape kept by save_shape; None if absent, unreadable or from other code."""
     try:
-        return _versioned(root / CACHE_DIR / _shape_file(shape), version).get("parts")
+        return _versioned(root / CACHE_DIR / _shape_file(version, shape), version).get("parts")
     except Exception:  # as in load_cache
         return None
 
 
-def _shape_file(shape: str) -> str:
-    return f"shape-{shape}.pickle"
+def _shape_file(version: str, shape: str) -> str:
+    """Name the file of a shape's parts; by the code too, so that other code's file is never taken as
+    this code's (it would be kept, and never read)."""
+    return f"shape-{version[:16]}-{shape}.pickle"
 
 
 def _shard_file(number: int) -> str:

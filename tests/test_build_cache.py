@@ -542,17 +542,21 @@ def test_a_note_never_rendered_counts_as_asking_for_anyone(small: Path) -> None:
     assert keys.reshaped(before.parts, notes) == {"eve"}
 
 
-@pytest.mark.parametrize("lost", ["parts", "nothing"])
+@pytest.mark.parametrize("lost", ["parts", "nothing", "upgraded"])
 def test_a_change_of_shape_reads_the_parts_of_the_last_shape(
     small: Path, monkeypatch: pytest.MonkeyPatch, lost: str
 ) -> None:
     """`netsite build` keeps the parts of the last shape in a file of their own (serve in memory);
-    without that file every contact page is checked again, as it must be."""
+    without that file every contact page is checked again, as it must be. After an upgrade of
+    netsite, the new code keeps its own file of the same shape."""
     assert_same_as_uncached(small)
     shapes = list((small / ".netsite").glob("shape-*.pickle"))
     assert len(shapes) == 1
     if lost == "parts":
         shapes[0].unlink()
+    if lost == "upgraded":
+        monkeypatch.setattr(building, "_code_version", lambda: "0123456789abcdef-newer-code")
+        assert_same_as_uncached(small)
     checked = checked_contact_pages(monkeypatch)
     replace(small / "contacts" / "dee.md", "name: Dee", "name: Deirdre")
     assert_same_as_uncached(small)
