@@ -139,8 +139,8 @@ class CachedNotes:
 
     def state(self, text: str) -> tuple[tuple[str, Resolved], ...] | None:
         """Return what a note's wikilinks resolve to now, or None if the note was never rendered."""
-        hit = self.memo.get(self.key(text))
-        return None if hit is None else tuple((t, self.resolve(t)) for t, _ in hit[1])
+        asked = self.asked(text)
+        return None if asked is None else tuple((t, self.resolve(t)) for t in asked)
 
     def asked(self, text: str) -> list[str] | None:
         """Return the targets a note's wikilinks ask for, or None if the note was never rendered."""

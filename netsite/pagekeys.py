@@ -236,14 +236,11 @@ class PageKeys:
         return found
 
     def _linked_to(self, companies: set[str], tags: set[str]) -> set[str]:
-        """Return the contacts at one of companies or with one of tags (both case-folded)."""
-        if not companies and not tags:
-            return set()
-        return {
-            cid
-            for cid, c in self.network.contacts.items()
-            if (c.company and c.company.casefold() in companies) or any(t.casefold() in tags for t in c.tags)
-        }
+        """Return the members of the companies and tags named (case-folded, as groups are keyed)."""
+        network = self.network
+        linked = [g for g in network.companies if g.name.casefold() in companies]
+        linked += [g for g in network.tags if g.name.casefold() in tags]
+        return {cid for group in linked for cid in group.members}
 
     def _asking(self, targets: set[str], notes: CachedNotes | None) -> set[str]:
         """Return the contacts whose notes have a wikilink to one of targets (case-folded), or may."""
