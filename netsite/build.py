@@ -162,6 +162,17 @@ def build(
     quick = unchanged(root, inputs, last)
     if quick is not None:
         return quick
+    caching.spare_ahead(root, root / OUTPUT_DIR)
+    try:
+        return _cached_build(root, today, strict, version, inputs, last, jobs)
+    finally:
+        caching.settle_spares()
+
+
+def _cached_build(
+    root: Path, today: date, strict: bool, version: str, inputs: Inputs, last: Any, jobs: int | None
+) -> BuildResult:
+    """Build with what earlier builds left in `.netsite/`; last is their stamp (shortcuts.Stamp)."""
     with settled_heap():
         with no_collection(settle=True):  # unpickling makes many objects and no cycles
             store = caching.load_cache(root, version, whole=False)

@@ -36,8 +36,9 @@ from typing import TYPE_CHECKING, Any
 from . import __version__
 from .digests import digest
 from .journal import ParseResult, contact_id, parse_bytes, read_bytes
-from .output import PageStore
+from .output import MANIFEST, PageStore, clone_site
 from .problems import Problem
+from .workers import Helper
 
 if TYPE_CHECKING:
     from .shortcuts import Inputs
@@ -358,8 +359,33 @@ def page_store(root: Path) -> PageStore:
 
 
 def spare_site(root: Path) -> Path:
-    """Return where the site a build retired is kept, to be brought up to date by the next build."""
-    return root / CACHE_DIR / SPARE_DIR
+    """Return where the site a build retired is kept, to be brought up to date by the next build;
+    if a helper is making it (spare_ahead), wait for it first."""
+    spare = root / CACHE_DIR / SPARE_DIR
+    helper = _making.pop(spare, None)
+    if helper is not None:
+        helper.wait()
+    return spare
+
+
+def spare_ahead(root: Path, out: Path) -> None:
+    """Start making the spare site from out in a helper process, if there is none: the cached
+    build that follows a first one would else have no spare site to update, and link every file
+    that did not change into a fresh staging folder, one by one, after rendering (0.1 s at 10,000
+    contacts). The helper does it on the other core while this process loads and renders."""
+    spare = root / CACHE_DIR / SPARE_DIR
+    if spare in _making or spare.exists() or not (out / MANIFEST).is_file():
+        return
+    _making[spare] = Helper(partial(clone_site, out, spare))
+
+
+def settle_spares() -> None:
+    """Wait for every helper making a spare site (a build that ends without writing leaves none)."""
+    while _making:
+        _making.popitem()[1].wait()
+
+
+_making: dict[Path, Helper] = {}  # spare site -> the helper process making it (spare_ahead)
 
 
 def cache_folder(root: Path) -> Path:

@@ -62,6 +62,27 @@ def write_site(
         raise OutputError(f"cannot write {out}: {exc}") from exc
 
 
+def clone_site(out: Path, copy: Path) -> None:
+    """Make copy (a new folder) hold the site in out, in hard links to its files.
+
+    The manifest, listing the files linked, is written last: a copy cut short has none, and a
+    Staging that reuses it clears it.
+    """
+    made: set[str] = set()
+    linked = {}
+    for path, sum_ in (_manifest(out) or {}).items():
+        target = os.path.join(copy, path)
+        parent = os.path.dirname(target)
+        if parent not in made:
+            os.makedirs(parent, exist_ok=True)
+            made.add(parent)
+        with contextlib.suppress(OSError):  # gone, or no hard links here: the copy goes without
+            os.link(os.path.join(out, path), target)
+            linked[path] = sum_
+    copy.mkdir(parents=True, exist_ok=True)
+    (copy / MANIFEST).write_text(manifest_text(linked), "utf-8")
+
+
 def read_manifest(out: Path) -> dict[str, str]:
     """Return {path: digest} of the site in out; {} when empty; refuse a folder that is not ours."""
     if not out.exists():

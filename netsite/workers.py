@@ -110,6 +110,34 @@ def map_chunks_beside(
     return ahead, [done[i] for i in range(len(chunks))]
 
 
+class Helper:
+    """A task run in a forked helper process while this process goes on (where it can fork; else at
+    once, here). The task must not import, log or print (see above)."""
+
+    def __init__(self, task: Callable[[], None]) -> None:
+        self.pid: int | None = None
+        self.ok = True
+        if not can_fork():
+            task()
+            return
+        self.pid = os.fork()
+        if self.pid == 0:
+            _default_signals()
+            code = 1
+            try:
+                task()
+                code = 0
+            finally:
+                os._exit(code)
+
+    def wait(self) -> bool:
+        """Wait for the task to end; tell whether it succeeded."""
+        if self.pid is not None:
+            _, status = os.waitpid(self.pid, 0)
+            self.pid, self.ok = None, os.waitstatus_to_exitcode(status) == 0
+        return self.ok
+
+
 def _take(work: Callable[[Any], Any], chunks: Sequence[Any], counter: Any) -> list[tuple[int, Any]]:
     """Work on chunks taken one by one from the shared counter until none is left."""
     done = []

@@ -21,7 +21,7 @@ import pytest
 
 from netsite import build as building
 from netsite import cache as caching
-from netsite import site, workers
+from netsite import output, site, workers
 from netsite.build import Builder, build, render
 from netsite.digests import digest
 from netsite.output import MANIFEST
@@ -770,6 +770,60 @@ def test_a_helper_that_dies_fails_the_call_instead_of_hanging_it() -> None:
 
     with pytest.raises(workers.WorkerError):
         workers.map_chunks(work, list(range(10)), jobs=2)
+
+
+def test_a_helper_runs_its_task_in_another_process(tmp_path: Path) -> None:
+    mark = tmp_path / "pid"
+    helper = workers.Helper(lambda: mark.write_text(str(os.getpid())))
+    assert helper.wait() and helper.wait()  # waiting again is harmless
+    assert int(mark.read_text()) != os.getpid()
+
+
+def test_a_helper_whose_task_fails_says_so(tmp_path: Path) -> None:
+    def task() -> None:
+        raise OSError("disk full")
+
+    assert not workers.Helper(task).wait()
+
+
+def staged_bases(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, str]]:
+    """Record what the spare site held (its manifest) each time a build stages a site in it."""
+    bases: list[dict[str, str]] = []
+    original = output.Staging.__post_init__
+
+    def recorded(self: output.Staging) -> None:
+        original(self)
+        bases.append(dict(self.base))
+
+    monkeypatch.setattr(output.Staging, "__post_init__", recorded)
+    return bases
+
+
+@pytest.mark.parametrize("edit", [edit_note, log_call], ids=["notes", "a logged call"])
+def test_the_build_after_a_first_one_stages_in_a_spare_made_meanwhile(
+    journal: Path, monkeypatch: pytest.MonkeyPatch, edit: Callable[[Path], None]
+) -> None:
+    assert build(journal, TODAY).ok
+    assert not caching.spare_site(journal).exists()  # a first build retires no site
+    before = json.loads((journal / "output" / MANIFEST).read_text(encoding="utf-8"))
+    time.sleep(0.02)
+    edit(journal)
+    bases = staged_bases(monkeypatch)
+    assert build(journal, TODAY).ok
+    assert bases == [before]  # a copy of the site to update, not a folder to fill
+    monkeypatch.undo()
+    assert_same_as_uncached(journal, after="an edit after the first build")
+
+
+def test_a_build_that_writes_nothing_still_finishes_the_spare(journal: Path) -> None:
+    assert build(journal, TODAY).ok
+    before = json.loads((journal / "output" / MANIFEST).read_text(encoding="utf-8"))
+    time.sleep(0.02)
+    replace(contact(journal, 3), "name: ", "added: 2026-02-30\nname: ")  # a problem: --strict stops
+    assert not build(journal, TODAY, strict=True).ok
+    assert caching._making == {}
+    spare = caching.spare_site(journal)
+    assert json.loads((spare / MANIFEST).read_text(encoding="utf-8")) == before
 
 
 def test_builder_starts_from_what_build_left(journal: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -319,3 +319,21 @@ def test_writes_through_a_spare_site_keep_every_version_whole(tmp_path: Path) ->
         assert all(after[path] == before[path] for path in unchanged)  # not written again
         previous = files
     assert (spare / MANIFEST).exists()  # the retired site waits there for the next write
+
+
+def test_a_clone_of_the_site_holds_its_files_in_hard_links(tmp_path: Path) -> None:
+    out, copy = tmp_path / "output", tmp_path / "copy"
+    write_site(out, SITE)
+    output.clone_site(out, copy)
+    assert site_of(copy) == SITE
+    assert os.path.samefile(out / "contacts" / "a.html", copy / "contacts" / "a.html")
+    assert output.read_manifest(copy) == output.read_manifest(out)
+
+
+def test_a_clone_lists_only_the_files_it_could_link(tmp_path: Path) -> None:
+    out, copy = tmp_path / "output", tmp_path / "copy"
+    write_site(out, SITE)
+    (out / "contacts" / "a.html").unlink()
+    output.clone_site(out, copy)
+    assert "contacts/a.html" not in output.read_manifest(copy)
+    assert site_of(copy) == {p: d for p, d in SITE.items() if p != "contacts/a.html"}
