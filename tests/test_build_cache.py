@@ -1014,3 +1014,15 @@ def test_the_notes_memo_keeps_the_notes_in_use(journal: Path) -> None:
     log_call(journal)
     assert_same_as_uncached(journal)
     assert notes(shown=True) <= memo() <= notes(shown=False)
+
+
+def test_a_cache_file_is_written_without_a_memo_unless_it_repeats_objects(tmp_path: Path) -> None:
+    repeated = ["the same string, kept once with a memo"] * 100
+    assert caching._save(tmp_path / "memo.pickle", repeated, repeats=True)
+    assert caching._save(tmp_path / "fast.pickle", repeated)
+    assert caching._load(tmp_path / "memo.pickle") == caching._load(tmp_path / "fast.pickle") == repeated
+    assert (tmp_path / "fast.pickle").stat().st_size > 10 * (tmp_path / "memo.pickle").stat().st_size
+    loop: list = []
+    loop.append(loop)
+    assert not caching._save(tmp_path / "loop.pickle", loop)  # refused at once, not recursed into
+    assert not (tmp_path / "loop.pickle").exists()
