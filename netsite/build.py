@@ -37,7 +37,7 @@ from .output import (
 from .problems import Problem, has_errors
 from .result import BuildResult
 from .shortcuts import OUTPUT_DIR, Inputs, notes_only, splice_notes, stamp, take_inputs, unchanged
-from .workers import cpu_count, map_chunks, map_chunks_beside, no_collection, settled_heap
+from .workers import can_fork, cpu_count, map_chunks, map_chunks_beside, no_collection, settled_heap
 
 POOL_FILES = 1000  # parse in worker processes from this many changed files on
 POOL_PAGES = 400  # render in worker processes from this many pages to render on
@@ -45,6 +45,7 @@ KEY_CHECKS = 8  # checking a known page's keys costs about an eighth of renderin
 BIG_PAGE = 5  # a page that lists everyone costs about one contact page for every five pages
 POOL_NOTES = 1000  # render notes beside the model from this many notes to render on
 CHUNK = 250  # contact pages handed to a worker at a time
+STAT_BESIDE = 200_000  # stat the inputs in a helper from a stamp this large on (about 2,000 files)
 
 
 class Builder:
@@ -154,37 +155,64 @@ def build(
     changed since the last successful one stops before loading anything.
     """
     version = _code_version()
+    jobs = jobs or cpu_count()
     if not cache:
         with settled_heap():
-            return _build(root, today, strict, BuildCache(version), jobs or cpu_count())
-    inputs = take_inputs(root, today, strict, version)
-    last = caching.load_stamp(root, version)
-    quick = unchanged(root, inputs, last)
-    if quick is not None:
-        return quick
-    caching.spare_ahead(root, root / OUTPUT_DIR)
-    try:
-        return _cached_build(root, today, strict, version, inputs, last, jobs)
-    finally:
-        caching.settle_spares()
+            return _build(root, today, strict, BuildCache(version), jobs)
+    with settled_heap():
+        inputs, last, store = _take_inputs(root, today, strict, version, jobs)
+        quick = unchanged(root, inputs, last)
+        if quick is not None:
+            return quick
+        caching.spare_ahead(root, root / OUTPUT_DIR)
+        try:
+            return _cached_build(root, today, strict, (inputs, last, store), jobs)
+        finally:
+            caching.settle_spares()
+
+
+def _take_inputs(
+    root: Path, today: date, strict: bool, version: str, jobs: int
+) -> tuple[Inputs, Any, BuildCache | None]:
+    """Stat the input files (shortcuts.take_inputs) and read the stamp the last build left.
+
+    When the stamp is large (STAT_BESIDE), a helper process stats the files while this one reads
+    the stamp and the cache, which the build needs next unless nothing changed: the two take about
+    as long (0.05 s each at 10,000 contacts). Return the inputs, the stamp, and the cache if read.
+    """
+
+    def take(_: object) -> Inputs:
+        return take_inputs(root, today, strict, version)
+
+    if jobs < 2 or not can_fork() or caching.stamp_size(root) < STAT_BESIDE:
+        return take(None), caching.load_stamp(root, version), None
+
+    def read() -> tuple[Any, BuildCache]:
+        with no_collection(settle=True):  # unpickling makes many objects and no cycles
+            return caching.load_stamp(root, version), caching.load_cache(root, version, whole=False)
+
+    (last, store), [inputs] = map_chunks_beside(read, take, [None], 2)
+    return inputs, last, store
 
 
 def _cached_build(
-    root: Path, today: date, strict: bool, version: str, inputs: Inputs, last: Any, jobs: int | None
+    root: Path, today: date, strict: bool, seen: tuple[Inputs, Any, BuildCache | None], jobs: int
 ) -> BuildResult:
-    """Build with what earlier builds left in `.netsite/`; last is their stamp (shortcuts.Stamp)."""
-    with settled_heap():
-        with no_collection(settle=True):  # unpickling makes many objects and no cycles
-            store = caching.load_cache(root, version, whole=False)
-            quick = notes_only(root, inputs, last, store)
-            if quick is not None:
-                return quick
-            store = caching.load_rest(root, store)
-        compiled = caching.compiled_templates(root, version)
-        store.folder = caching.cache_folder(root) if compiled is not None else None
-        kept = caching.page_store(root)
-        result = _build(root, today, strict, store, jobs or cpu_count(), compiled, kept, inputs)
-        caching.save_cache(root, store)
+    """Build with what earlier builds left in `.netsite/`: seen is what this build took of its
+    inputs, the last build's stamp (shortcuts.Stamp) and the cache, if read already."""
+    inputs, last, store = seen
+    version = inputs.context[0]
+    with no_collection(settle=True):  # unpickling makes many objects and no cycles
+        store = store or caching.load_cache(root, version, whole=False)
+        quick = notes_only(root, inputs, last, store)
+        if quick is not None:
+            return quick
+        store = caching.load_rest(root, store)
+    compiled = caching.compiled_templates(root, version)
+    store.folder = caching.cache_folder(root) if compiled is not None else None
+    kept = caching.page_store(root)
+    result = _build(root, today, strict, store, jobs, compiled, kept, inputs)
+    caching.save_cache(root, store)
     caching.save_stamp(root, stamp(root, inputs, result))
     return result
 

@@ -555,6 +555,14 @@ def load_stamp(root: Path, version: str) -> Stamp | None:
         return None
 
 
+def stamp_size(root: Path) -> int:
+    """Return the size of the stamp's file in bytes (0 if there is none): about 100 per input file."""
+    try:
+        return os.stat(root / CACHE_DIR / STAMP_FILE).st_size
+    except OSError:
+        return 0
+
+
 def save_stamp(root: Path, stamp: Stamp | None) -> None:
     """Write (or, given None, remove) the stamp."""
     target = root / CACHE_DIR / STAMP_FILE

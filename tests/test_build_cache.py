@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -1026,3 +1027,44 @@ def test_a_cache_file_is_written_without_a_memo_unless_it_repeats_objects(tmp_pa
     loop.append(loop)
     assert not caching._save(tmp_path / "loop.pickle", loop)  # refused at once, not recursed into
     assert not (tmp_path / "loop.pickle").exists()
+
+
+def stat_takers(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Callable[[], list[int]]:
+    """Record which process stats the inputs of each build (in a file: a helper shares no memory)."""
+    record = tmp_path / "stat-takers"
+    original = building.take_inputs
+
+    def recorded(*args: object) -> object:
+        with record.open("a") as handle:
+            handle.write(f"{os.getpid()}\n")
+        return original(*args)
+
+    monkeypatch.setattr(building, "take_inputs", recorded)
+    return lambda: [int(line) for line in record.read_text().split()]
+
+
+@pytest.mark.parametrize("edit", [edit_note, log_call, None], ids=["notes", "a logged call", "nothing"])
+def test_a_large_journal_is_stat_ed_by_a_helper_while_the_cache_is_read(
+    journal: Path, monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory, edit: Any
+) -> None:
+    assert build(journal, TODAY).ok
+    time.sleep(0.02)
+    if edit is not None:
+        edit(journal)
+    monkeypatch.setattr(building, "STAT_BESIDE", 1)  # as if the journal were large
+    takers = stat_takers(monkeypatch, tmp_path_factory.mktemp("record"))
+    result = build(journal, TODAY)
+    assert result.ok and takers() != [os.getpid()] and len(takers()) == 1
+    assert result.stats is not None and (result.stats.written > 0) == (edit is not None)
+    monkeypatch.undo()
+    assert_same_as_uncached(journal, after="a build whose inputs a helper stat-ed")
+
+
+def test_a_small_journal_is_stat_ed_in_the_build_process(
+    journal: Path, monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    assert build(journal, TODAY).ok
+    log_call(journal)
+    takers = stat_takers(monkeypatch, tmp_path_factory.mktemp("record"))
+    assert build(journal, TODAY).ok
+    assert takers() == [os.getpid()]  # a helper would cost more than the stat it takes over
