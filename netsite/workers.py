@@ -112,13 +112,16 @@ def map_chunks_beside(
 
 class Helper:
     """A task run in a forked helper process while this process goes on (where it can fork; else at
-    once, here). The task must not import, log or print (see above)."""
+    once, here). The task must not import, log or print (see above); an error only fails it."""
 
     def __init__(self, task: Callable[[], None]) -> None:
         self.pid: int | None = None
         self.ok = True
         if not can_fork():
-            task()
+            try:
+                task()
+            except Exception:
+                self.ok = False
             return
         self.pid = os.fork()
         if self.pid == 0:

@@ -780,10 +780,12 @@ def test_a_helper_runs_its_task_in_another_process(tmp_path: Path) -> None:
     assert int(mark.read_text()) != os.getpid()
 
 
-def test_a_helper_whose_task_fails_says_so(tmp_path: Path) -> None:
+@pytest.mark.parametrize("forks", [True, False], ids=["forked", "where it cannot fork"])
+def test_a_helper_whose_task_fails_says_so(monkeypatch: pytest.MonkeyPatch, forks: bool) -> None:
     def task() -> None:
         raise OSError("disk full")
 
+    monkeypatch.setattr(workers, "can_fork", lambda: forks)
     assert not workers.Helper(task).wait()
 
 
