@@ -302,7 +302,7 @@ def _parse(jobs: int, work: Callable[[list[Any]], list[Any]], groups: list[list[
     """Parse (and read, where given a path) groups of files, in worker processes when there are many."""
     if sum(len(group) for group in groups) < POOL_FILES:
         return [work(group) for group in groups]
-    return map_chunks(work, groups, jobs)
+    return map_chunks(work, groups, jobs, repeats=True)
 
 
 # --- render and write --------------------------------------------------------------------------------
