@@ -477,8 +477,9 @@ def _build(
 
 def _keep_notes(store: BuildCache, plan: _Plan, network: Network, before: int) -> None:
     """Drop the notes of texts no contact has any more, if this build rendered notes (the memo held
-    before of them): else none is new, and those no longer used wait for one that does."""
-    if len(store.notes) != before:
+    before of them): else none is new, and those no longer used wait for one that does. A memo that
+    was empty holds only notes of this build's texts (one entry a text), which need no check."""
+    if before and len(store.notes) != before:
         store.keep_notes({plan.notes.key(c.notes) for c in network.contacts.values()})
 
 
