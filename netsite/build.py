@@ -6,6 +6,11 @@ are parsed and rendered by forked worker processes, which write pages straight i
 folder. Before any of that, shortcuts.py may find that nothing changed, or only notes did (then
 it splices them into their pages). Every path gives the bytes `render()` gives, which uses no
 cache at all.
+
+The second core is not left idle before rendering either: for a large journal a helper stats the
+input files while the cache is read (`_take_inputs`), and after a first build one copies `output/`
+into the spare site the write will stage in (`cache.spare_ahead`). Helpers are forked while this
+process is small: forked once it holds the model, a helper costs it copied pages.
 """
 
 from __future__ import annotations
