@@ -599,26 +599,38 @@ def _run(
     Counting the work in contact pages, a page known from an earlier build (candidates[1] of them)
     counts as a fraction of one, for its keys are checked and mostly show it unchanged, and a page
     that lists everyone as many, one for every BIG_PAGE pages of the site. The biggest pages (the
-    calendar, the lists of everyone) go first and alone, then week, company and tag pages a few at
-    a time, then contact pages, so that the processes finish together.
+    calendar, the lists of everyone) go first and alone, but for the dashboard, which goes second
+    with the week pages and their list: all of them show the weekly reports, which one process
+    then makes (0.04 s at 10,000 contacts, made once a logged call rather than in each process).
+    Company and tag pages follow a few at a time, then contact pages, so that the processes finish
+    together.
     """
     todo, checks = candidates
-    kinds: dict[str, list[int]] = {"big": [], "group": [], "contact": []}
+    kinds: dict[str, list[int]] = {"big": [], "weekly": [], "group": [], "contact": []}
     for i in todo:
-        template = plan.pages[i].template
-        kind = "contact" if template == "contact.html" else "group" if template in _GROUPS else "big"
-        kinds[kind].append(i)
-    big = len(kinds["big"]) * len(plan.pages) // BIG_PAGE
-    if len(todo) - checks + checks // KEY_CHECKS + big < POOL_PAGES:
+        kinds[_kind(plan.pages[i].template)].append(i)
+    lists = len(kinds["big"]) + sum(plan.pages[i].template != "week.html" for i in kinds["weekly"])
+    if len(todo) - checks + checks // KEY_CHECKS + lists * len(plan.pages) // BIG_PAGE < POOL_PAGES:
         return [work(todo)]
     chunks = [[i] for i in kinds["big"]]
     chunks.sort(key=lambda chunk: plan.pages[chunk[0]].make is None)  # the calendar first
+    chunks[1:1] = [kinds["weekly"]] if kinds["weekly"] else []
     chunks += [kinds["group"][i : i + 8] for i in range(0, len(kinds["group"]), 8)]
     chunks += [kinds["contact"][i : i + CHUNK] for i in range(0, len(kinds["contact"]), CHUNK)]
     return map_chunks(work, chunks, jobs)
 
 
-_GROUPS = frozenset({"week.html", "company.html", "tag.html"})
+def _kind(template: str) -> str:
+    """Tell how a page is handed to the processes that render (see _run)."""
+    if template == "contact.html":
+        return "contact"
+    if template in _WEEKLY:
+        return "weekly"
+    return "group" if template in _GROUPS else "big"
+
+
+_GROUPS = frozenset({"company.html", "tag.html"})
+_WEEKLY = frozenset({"index.html", "weeks.html", "week.html"})  # the pages that show weekly reports
 
 
 def _render_held(

@@ -1070,3 +1070,17 @@ def test_a_small_journal_is_stat_ed_in_the_build_process(
     takers = stat_takers(monkeypatch, tmp_path_factory.mktemp("record"))
     assert build(journal, TODAY).ok
     assert takers() == [os.getpid()]  # a helper would cost more than the stat it takes over
+
+
+def test_the_pages_that_show_the_weekly_reports_go_to_one_process(
+    journal: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(building, "POOL_PAGES", 0)  # hand out chunks however few the pages
+    network = render(journal, TODAY).network
+    plan = building._plan(network, journal, caching.BuildCache("test"))
+    todo = (list(range(len(plan.pages))), 0)
+    chunks = building._run(lambda chunk: [plan.pages[i].path for i in chunk], todo, plan, 1)
+    weekly = [chunk for chunk in chunks if any(path.startswith("weeks/") for path in chunk)]
+    assert len(weekly) == 1 and chunks.index(weekly[0]) == 1  # second, after the calendar
+    assert chunks[0] == ["follow-ups.ics"] and {"index.html", "weeks/index.html"} <= set(weekly[0])
+    assert sorted(path for chunk in chunks for path in chunk) == sorted(page.path for page in plan.pages)
