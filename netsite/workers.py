@@ -131,15 +131,12 @@ class Helper:
             except Exception:
                 self.ok = False
             return
-        self.pid = os.fork()
-        if self.pid == 0:
-            _default_signals()
-            code = 1
-            try:
-                task()
-                code = 0
-            finally:
-                os._exit(code)
+
+        def run() -> bool:
+            task()
+            return True
+
+        self.pid = _forked(run)
 
     def wait(self) -> bool:
         """Wait for the task to end; tell whether it succeeded."""
@@ -161,22 +158,37 @@ def _take(work: Callable[[Any], Any], chunks: Sequence[Any], counter: Any) -> li
         done.append((index, work(chunks[index])))
 
 
+def _forked(child: Callable[[], bool]) -> int:
+    """Fork a helper that runs child and leaves without running the parent's clean-up: with exit
+    code 0 if child returned true, else (false, or an exception) 1. Return its pid."""
+    pid = os.fork()
+    if pid == 0:
+        _default_signals()
+        ok = False
+        try:
+            ok = child()
+        finally:
+            os._exit(0 if ok else 1)
+    return pid
+
+
 def _fork(work: Callable[[Any], Any], chunks: Sequence[Any], counter: Any, repeats: bool) -> tuple[int, int]:
     """Start a helper; return its pid and the pipe its results will come through."""
     reader, writer = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the helper: work, report, and leave without running the parent's clean-up
+
+    def child() -> bool:
         os.close(reader)
-        _default_signals()
-        _report(writer, work, chunks, counter, repeats)
+        return _report(writer, work, chunks, counter, repeats)
+
+    pid = _forked(child)
     os.close(writer)
     return pid, reader
 
 
 def _report(
     writer: int, work: Callable[[Any], Any], chunks: Sequence[Any], counter: Any, repeats: bool
-) -> None:
-    code = 0
+) -> bool:
+    """Work on chunks, and send the parent the outcome; tell whether it could be sent."""
     try:
         try:
             outcome: tuple[str, Any] = ("done", _take(work, chunks, counter))
@@ -189,9 +201,8 @@ def _report(
         with os.fdopen(writer, "wb") as pipe:
             pipe.write(data)
     except BaseException:
-        code = 1
-    finally:
-        os._exit(code)
+        return False
+    return True
 
 
 def pickled(value: Any, repeats: bool = False) -> bytes:
