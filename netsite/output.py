@@ -71,16 +71,22 @@ def clone_site(out: Path, copy: Path) -> None:
     made: set[str] = set()
     linked = {}
     for path, sum_ in (_manifest(out) or {}).items():
-        target = os.path.join(copy, path)
-        parent = os.path.dirname(target)
-        if parent not in made:
-            os.makedirs(parent, exist_ok=True)
-            made.add(parent)
+        target = _in_folder(os.fspath(copy), path, made)
         with contextlib.suppress(OSError):  # gone, or no hard links here: the copy goes without
             os.link(os.path.join(out, path), target)
             linked[path] = sum_
     copy.mkdir(parents=True, exist_ok=True)
     (copy / MANIFEST).write_text(manifest_text(linked), "utf-8")
+
+
+def _in_folder(folder: str, path: str, made: set[str]) -> str:
+    """Return where path goes in folder, making its parent folder unless made already (kept in made)."""
+    target = os.path.join(folder, path)
+    parent = os.path.dirname(target)
+    if parent not in made:
+        os.makedirs(parent, exist_ok=True)
+        made.add(parent)
+    return target
 
 
 def read_manifest(out: Path) -> dict[str, str]:
@@ -231,12 +237,7 @@ class Staging:
 
     def _target(self, path: str) -> str:
         """Return where a file of the new site goes, making its folder the first time."""
-        target = os.path.join(self.folder, path)
-        parent = os.path.dirname(target)
-        if parent not in self.made:
-            os.makedirs(parent, exist_ok=True)
-            self.made.add(parent)
-        return target
+        return _in_folder(os.fspath(self.folder), path, self.made)
 
     def _unlink(self, target: str, prune: bool = False) -> None:
         """Remove a file of the reused folder (and, with prune, the folders it leaves empty).
