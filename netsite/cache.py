@@ -439,21 +439,25 @@ def load_shard(root: Path, cache: BuildCache, rel: str) -> bool:
     return True
 
 
-def load_rows(folder: Path, page: str, version: str) -> dict:
-    """Read what a page keeps of its rows (rowmemo.py); empty if absent, unreadable or from other code."""
+def load_rows(folder: Path, page: str, version: str, delta: bool = False) -> dict:
+    """Read what a page keeps of its rows (rowmemo.py), or with delta what changed of them since;
+    empty if absent, unreadable or from other code."""
     try:
-        return _versioned(folder / _rows_file(page), version)
+        return _versioned(folder / _rows_file(page, delta), version)
     except Exception:  # as in load_cache
         return {}
 
 
-def save_rows(folder: Path, page: str, version: str, rows: dict) -> None:
-    """Write what a page keeps of its rows; failing to write only slows the next build."""
-    _save_versioned(folder / _rows_file(page), version, rows)
+def save_rows(folder: Path, page: str, version: str, rows: dict, delta: bool = False) -> None:
+    """Write what a page keeps of its rows, and remove the delta of the rows written before; or with
+    delta, write what changed of them since. Failing to write only slows the next build."""
+    if _save_versioned(folder / _rows_file(page, delta), version, rows) and not delta:
+        with contextlib.suppress(OSError):
+            (folder / _rows_file(page, True)).unlink(missing_ok=True)
 
 
-def _rows_file(page: str) -> str:
-    return f"rows-{page.replace('/', '-')}.pickle"
+def _rows_file(page: str, delta: bool = False) -> str:
+    return f"rows-{page.replace('/', '-')}{'.delta' if delta else ''}.pickle"
 
 
 def _shard_parses(path: Path, version: str) -> dict:

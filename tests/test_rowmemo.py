@@ -115,3 +115,96 @@ def test_rows_are_kept_as_lists_and_read_back_only_when_they_line_up(tmp_path: P
 def opened(memos: RowMemos, page: str) -> tuple[dict, bool]:
     memo = memos.open(page)
     return memo.rows, memo.same_shape
+
+
+def render(page: str, fronts: dict[str, str], shape: str = "shape", folder: Path | None = None) -> RowMemo:
+    """Render a page of one row per contact in fronts, keeping its rows in folder; return its memo."""
+    assert folder is not None
+    memos = RowMemos(folder, "v1", ("top", shape), fronts)
+    memo = memos.open(page)
+    for key in fronts:
+        memo.row(key, key, f"under {key[0]}", str.upper, f"row of {key} as {fronts[key]}")
+    memos.close(page, memo)
+    return memo
+
+
+def reopened(folder: Path, page: str, fronts: dict[str, str], shape: str = "shape") -> RowMemo:
+    return RowMemos(folder, "v1", ("top", shape), fronts).open(page)
+
+
+def test_an_edit_keeps_the_rows_it_made_in_a_delta_and_leaves_the_whole_file(tmp_path: Path) -> None:
+    page, fronts = "contacts/index.html", {f"c{i:03d}": "f0" for i in range(200)}
+    render(page, fronts, folder=tmp_path)
+    whole = tmp_path / "rows-contacts-index.html.pickle"
+    before = whole.read_bytes()
+    fronts = {**fronts, "c007": "f1"}
+    del fronts["c100"]
+    fronts["new"] = "f0"
+    last = render(page, fronts, folder=tmp_path)
+    assert whole.read_bytes() == before  # 8 MB at 10,000 contacts: not written again for one row
+    delta = caching.load_rows(tmp_path, page, "v1", delta=True)
+    assert delta["made"].keys() == {"c007", "new"} and delta["dropped"] == ["c100"]
+    assert reopened(tmp_path, page, fronts).rows == last.used
+    again = render(page, {**fronts, "c008": "f1"}, folder=tmp_path)  # a delta grows on the last one
+    assert whole.read_bytes() == before
+    assert caching.load_rows(tmp_path, page, "v1", delta=True)["made"].keys() == {"c007", "c008", "new"}
+    assert reopened(tmp_path, page, {**fronts, "c008": "f1"}).rows == again.used
+
+
+def test_a_row_dropped_and_made_again_comes_back_through_the_delta(tmp_path: Path) -> None:
+    page, fronts = "tree.html", {f"c{i:03d}": "f0" for i in range(100)}
+    render(page, fronts, folder=tmp_path)
+    render(page, {k: v for k, v in fronts.items() if k != "c001"}, folder=tmp_path)
+    last = render(page, {**fronts, "c001": "f2"}, folder=tmp_path)
+    assert reopened(tmp_path, page, fronts).rows == last.used
+    assert last.used["c001"] == ("f2", repr("under c"), "ROW OF C001 AS F2")
+
+
+def test_many_rows_made_write_them_whole_again_without_a_delta(tmp_path: Path) -> None:
+    page, fronts = "due.html", {f"c{i:04d}": "f0" for i in range(2000)}
+    render(page, fronts, folder=tmp_path)
+    render(page, {**fronts, "c0001": "f1"}, folder=tmp_path)
+    assert (tmp_path / "rows-due.html.delta.pickle").exists()
+    token = caching.load_rows(tmp_path, page, "v1")["token"]
+    changed = {k: ("f1" if i <= 125 else v) for i, (k, v) in enumerate(fronts.items())}
+    last = render(page, changed, folder=tmp_path)  # 126 rows of 2,000: over one in sixteen
+    assert caching.load_rows(tmp_path, page, "v1")["token"] != token
+    assert not (tmp_path / "rows-due.html.delta.pickle").exists()
+    assert reopened(tmp_path, page, changed).rows == last.used
+    few = {k: ("f1" if i < 125 else v) for i, (k, v) in enumerate(fronts.items())}
+    render(page, fronts, folder=tmp_path)
+    render(page, few, folder=tmp_path)  # 125 rows made: a delta still
+    assert (tmp_path / "rows-due.html.delta.pickle").exists()
+
+
+def test_a_delta_is_read_only_with_the_whole_file_it_was_made_for(tmp_path: Path) -> None:
+    page, fronts = "contacts/index.html", {f"c{i:03d}": "f0" for i in range(100)}
+    first = render(page, fronts, folder=tmp_path)
+    whole = tmp_path / "rows-contacts-index.html.pickle"
+    old = whole.read_bytes()
+    for now in (fronts, {**fronts, "c001": "f1"}):  # another TODAY: every row made again, then one
+        memos = RowMemos(tmp_path, "v1", ("top-2", "shape"), now)
+        memo = memos.open(page)
+        for key in now:
+            memo.row(key, key, None, str.upper, key)
+        memos.close(page, memo)
+    assert (tmp_path / "rows-contacts-index.html.delta.pickle").exists() and whole.read_bytes() != old
+    whole.write_bytes(old)  # an older whole file back (say, from a backup), beside a newer delta
+    assert reopened(tmp_path, page, fronts).rows == first.used
+    token = caching.load_rows(tmp_path, page, "v1")["token"]
+    caching.save_rows(tmp_path, page, "v1", {"token": token, "made": [], "dropped": []}, delta=True)
+    assert reopened(tmp_path, page, fronts).rows == first.used  # a delta that makes no sense: ignored
+
+
+def test_a_delta_records_the_shape_its_rows_were_made_for(tmp_path: Path) -> None:
+    page, fronts = "tree.html", {f"c{i:03d}": "f0" for i in range(100)}
+    render(page, fronts, folder=tmp_path)
+    memos = RowMemos(tmp_path, "v1", ("top", "shape-2"), {**fronts, "new": "f0"})
+    memo = memos.open(page)
+    assert not memo.same_shape
+    for key in [*fronts, "new"]:
+        memo.row(key, key, f"under {key[0]}", str.upper, key)
+    memos.close(page, memo)
+    assert (tmp_path / "rows-tree.html.delta.pickle").exists()
+    assert reopened(tmp_path, page, fronts, shape="shape-2").same_shape
+    assert not reopened(tmp_path, page, fronts).same_shape
