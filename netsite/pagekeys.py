@@ -16,7 +16,9 @@ need not be rendered again. The keys follow what the default templates read:
 - a tag page: the tag, and each member's id, name, company and badge;
 - a week page: the week, its neighbours, the network size, the front matter (by digest) of each
   contact added or reached that week, and each new contact's referrer;
-- every other page (dashboard, lists, tree, due, problems, the calendar): the global key, every
+- the referral tree: the shape (see below), each referrer written that matched no contact, and each
+  contact's id, name, company and badge;
+- every other page (dashboard, lists, due, problems, the calendar): the global key, every
   problem, and the front matter (everything but the notes) of every contact file.
 
 Those are the fine keys. A coarse key is checked first, and while it is unchanged the fine key
@@ -267,9 +269,8 @@ class PageKeys:
             contact = page.context["contact"]
             state = notes.state(contact.notes)
             return None if state is None else _text_digest(f"{self.top}|{self._contact(contact)}|{state!r}")
-        maker = {"company.html": self._company, "tag.html": self._tag, "week.html": self._week}.get(
-            page.template
-        )
+        makers = {"company.html": self._company, "tag.html": self._tag, "week.html": self._week}
+        maker = makers.get(page.template) or (self._tree if page.template == "tree.html" else None)
         if maker is not None:
             return _text_digest(f"{self.top}|{maker(page.context)}")
         return self.top if page.template == "404.html" else self.shared
@@ -348,6 +349,15 @@ class PageKeys:
     def _tag(self, context: dict[str, Any]) -> str:
         group = context["group"]
         return repr(group) + "".join(self.face(m) for m in group.members)
+
+    def _tree(self, context: dict[str, Any]) -> str:
+        """Return what the tree shows: the shape (the forest, ids and names), each referrer written that
+        matched no contact, and how each contact looks in a list (company and badge): so an edit that
+        changes none of them (a phone number, a role, most logged calls) leaves it as it was."""
+        network, ids = self.network, list(self.network.contacts)
+        companies = [c.company for c in network.contacts.values()]
+        badges = [network.status[cid] for cid in ids], [cid for cid in ids if network.is_stale(cid)]
+        return f"{self.shape}|{network.forest.unresolved!r}|{companies!r}|{badges!r}"
 
     def _week(self, context: dict[str, Any]) -> str:
         """Return what a week page depends on: its week, neighbours and network size, and the front

@@ -376,9 +376,16 @@ def small(tmp_path: Path) -> Path:
         ("bob.md", "company: Beta", "company: Gamma"),  # shown on Ann's page, among her referrals
         ("sub/cy.md", "tags: [x]", "log:\n  - 2026-11-02 call: met\ntags: [x]"),  # Cy's badge on Bob's page
         ("dee.md", "company: Acme", "company: Acme\nrole: CTO"),  # Dee's role on the Acme page
+        ("bob.md", "company: Beta", "company: BETA"),  # the same company, as the tree shows it
+        ("dee.md", "referred_by: zed", "referred_by: zoe"),  # the same shape: the tree's warning
+        ("bob.md", "2026-11-01 call", "2026-08-01 call"),  # Bob goes cold: his badge in the tree
     ],
 )
 def test_pages_that_show_a_neighbour_follow_its_edits(small: Path, file: str, old: str, new: str) -> None:
+    assert_same_as_uncached(small)
+    # Seen twice, pages have fine keys; dee's referrer matches no one, a warning the tree shows.
+    replace(small / "contacts" / "ann.md", "tags: [x]\n", "tags: [x]\nphone: 555\n")
+    replace(small / "contacts" / "dee.md", "name: Dee", "name: Dee\nreferred_by: zed")
     assert_same_as_uncached(small)
     replace(small / "contacts" / file, old, new)
     assert_same_as_uncached(small)
@@ -566,13 +573,13 @@ def test_a_change_of_shape_reads_the_parts_of_the_last_shape(
     assert len(list((small / ".netsite").glob("shape-*.pickle"))) == 1  # the new shape's, alone
 
 
-def rendered_contact_pages(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Record, from now on, the contact pages rendered."""
+def rendered_contact_pages(monkeypatch: pytest.MonkeyPatch, template: str = "contact.html") -> list[str]:
+    """Record, from now on, the pages of a template rendered (contact pages by default)."""
     rendered: list[str] = []
     original = site.SiteRenderer.render_shown
 
     def render_shown(self: site.SiteRenderer, page: site.Page) -> tuple[bytes, dict]:
-        if page.template == "contact.html":
+        if page.template == template:
             rendered.append(page.path)
         return original(self, page)
 
@@ -598,6 +605,24 @@ def test_after_a_first_build_a_logged_call_renders_two_contact_pages(
         assert dict(built.files) == render(small, TODAY).files
 
 
+def test_an_edit_the_tree_does_not_show_leaves_it_unrendered(
+    small: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The tree shows the forest and each contact's name, company and badge: once it has a fine key
+    (from a second build on), a role or a phone number edited leaves it as it was."""
+    assert_same_as_uncached(small)
+    replace(small / "contacts" / "ann.md", "tags: [x]\n", "tags: [x]\nphone: 555\n")
+    assert_same_as_uncached(small)
+    rendered = rendered_contact_pages(monkeypatch, "tree.html")
+    replace(small / "contacts" / "dee.md", "company: Acme", "company: Acme\nrole: CTO")
+    assert build(small, TODAY).ok and rendered == []
+    assert_same_as_uncached(small)
+    rendered.clear()
+    replace(small / "contacts" / "bob.md", "company: Beta", "company: Gamma")
+    assert build(small, TODAY).ok and rendered == ["tree.html"]
+    assert_same_as_uncached(small)
+
+
 def test_after_a_first_build_a_logged_call_renders_only_the_week_pages_it_changed(
     journal: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -606,18 +631,10 @@ def test_after_a_first_build_a_logged_call_renders_only_the_week_pages_it_change
     falls in, and those it was added or reached in), not all of them."""
     assert_same_as_uncached(journal)  # a first build
     weeks = sorted(p.name for p in (journal / "output" / "weeks").glob("2*.html"))
-    rendered: list[str] = []
-    original = site.SiteRenderer.render_shown
-
-    def render_shown(self: site.SiteRenderer, page: site.Page) -> tuple[bytes, dict]:
-        if page.template == "week.html":
-            rendered.append(page.path.removeprefix("weeks/"))
-        return original(self, page)
-
-    monkeypatch.setattr(site.SiteRenderer, "render_shown", render_shown)
+    rendered = rendered_contact_pages(monkeypatch, "week.html")
     log_call(journal)  # on 2026-11-20
     assert build(journal, TODAY).ok
-    assert "2026-W47.html" in rendered and len(rendered) <= 3 and len(weeks) == 55
+    assert "weeks/2026-W47.html" in rendered and len(rendered) <= 3 and len(weeks) == 55
     assert_same_as_uncached(journal, after="log_call")
 
 
