@@ -608,10 +608,8 @@ def test_after_a_first_build_a_logged_call_renders_two_contact_pages(
 def test_an_edit_the_tree_does_not_show_leaves_it_unrendered(
     small: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The tree shows the forest and each contact's name, company and badge: once it has a fine key
-    (from a second build on), a role or a phone number edited leaves it as it was."""
-    assert_same_as_uncached(small)
-    replace(small / "contacts" / "ann.md", "tags: [x]\n", "tags: [x]\nphone: 555\n")
+    """The tree shows the forest and each contact's name, company and badge, and gets its fine key
+    from a first build on: a role or a phone number edited leaves it as it was."""
     assert_same_as_uncached(small)
     rendered = rendered_contact_pages(monkeypatch, "tree.html")
     replace(small / "contacts" / "dee.md", "company: Acme", "company: Acme\nrole: CTO")
