@@ -183,13 +183,18 @@ def _take_inputs(
 
     When the stamp is large (STAT_BESIDE), a helper process stats the files while this one reads
     the stamp and the cache, which the build needs next unless nothing changed: the two take about
-    as long (0.05 s each at 10,000 contacts). Return the inputs, the stamp, and the cache if read.
+    as long (0.05 s each at 10,000 contacts). Without a stamp (a first build, or the one after a
+    failed build) there is nothing to compare stats with: contact files are stat-ed as they are
+    read (Inputs.filled). Return the inputs, the stamp, and the cache if read.
     """
 
     def take(_: object) -> Inputs:
         return take_inputs(root, today, strict, version)
 
-    if jobs < 2 or not can_fork() or caching.stamp_size(root) < STAT_BESIDE:
+    size = caching.stamp_size(root)
+    if size == 0:
+        return take_inputs(root, today, strict, version, contacts=False), None, None
+    if jobs < 2 or not can_fork() or size < STAT_BESIDE:
         return take(None), caching.load_stamp(root, version), None
 
     def read() -> tuple[Any, BuildCache]:
@@ -218,7 +223,7 @@ def _cached_build(
     kept = caching.page_store(root)
     result = _build(root, today, strict, store, jobs, compiled, kept, inputs)
     caching.save_cache(root, store)
-    caching.save_stamp(root, stamp(root, inputs, result))
+    caching.save_stamp(root, stamp(root, inputs.filled(store.files), result))
     return result
 
 

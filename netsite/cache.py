@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .digests import digest
-from .journal import ParseResult, contact_id, parse_bytes, read_bytes
+from .journal import ParseResult, contact_id, parse_bytes, read_bytes, read_with_stat
 from .output import MANIFEST, PageStore, clone_site
 from .problems import Problem
 from .workers import Helper, pickled
@@ -128,13 +128,13 @@ class _Unknown:
     """A contact file to parse: its bytes if they were read to look for it, else its path to read."""
 
     rel: str
-    stat: StatKey
+    stat: StatKey | None  # None: not taken yet (the parser takes it as it opens the file)
     source: bytes | str
 
 
-# What parsing one file gives: the parse, and the digests of the file and of its front matter
-# (None when the file could not be read).
-Parsed = tuple[ParseResult, str | None, str | None]
+# What parsing one file gives: the parse, the digests of the file and of its front matter (None
+# when the file could not be read), and its stat when it was read from its path (else None).
+Parsed = tuple[ParseResult, str | None, str | None, StatKey | None]
 
 # What the cache knows of one contact file: its stat, content digest, digest of everything before the
 # notes (what pages other than its own can show), and whether the stat was old enough to vouch for it.
@@ -194,13 +194,14 @@ class BuildCache:
         answers = {number: iter(part) for number, part in parts.items()}
         results = {u.rel: next(answers[shard(u.rel)]) for u in todo}  # each group is in todo's order
         for unknown in todo:
-            result, sum_, front = results[unknown.rel]
-            if sum_ is None or front is None:  # it could not be read
+            result, sum_, front, stat = results[unknown.rel]
+            key = unknown.stat or stat
+            if sum_ is None or front is None or key is None:  # it could not be read
                 self.files.pop(unknown.rel, None)
                 continue
             self.parses[(unknown.rel, sum_)] = result
             self.dirty.add(shard(unknown.rel))
-            self.remember(unknown.rel, unknown.stat, sum_, front)
+            self.remember(unknown.rel, key, sum_, front)
         self._forget_all_but({rel for _, rel in named})
         if whole:  # the workers saved every other shard that has files; the rest are saved empty
             self.dirty = lost | (set(range(SHARDS)) - groups.keys())
@@ -213,13 +214,14 @@ class BuildCache:
     def _recall(self, file: str, rel: str, key: StatKey | None) -> ParseResult | _Unknown:
         """Return the known parse of a file, or what the parser needs (a read error is a result).
 
-        key is the file's stat if it was taken already.
+        key is the file's stat if it was taken already; for a file the cache does not know, the
+        parser takes it as it opens the file, in a worker process on a first build.
         """
+        known = self.files.get(rel)
+        if known is None:  # nothing known to compare its bytes with: the parser reads them
+            return _Unknown(rel, key, file)
         try:
             key = key or stat_key(os.stat(file))
-            known = self.files.get(rel)
-            if known is None:  # nothing known to compare its bytes with: the parser reads them
-                return _Unknown(rel, key, file)
             if known[SETTLED] and known[STAT] == key:
                 hit = self.parses.get((rel, known[DIGEST]))
                 if hit is not None:
@@ -282,7 +284,7 @@ def _parse_shard(version: str, folder: Path, items: list[Item]) -> list[Parsed]:
     parsed = parse_serially(items)
     kept = {
         (rel, sum_): result
-        for (_, rel, _), (result, sum_, _) in zip(items, parsed, strict=True)
+        for (_, rel, _), (result, sum_, _, _) in zip(items, parsed, strict=True)
         if sum_ is not None
     }
     target = folder / _shard_file(shard(items[0][1]))
@@ -304,28 +306,31 @@ class _SavedShard(list):
         self.target, self.version, self.rels = target, version, rels
 
     def __reduce__(self) -> tuple[Any, ...]:
-        light = [(sum_, front, None if sum_ else result) for result, sum_, front in self]
+        light = [(sum_, front, stat, None if sum_ else result) for result, sum_, front, stat in self]
         return _read_saved_shard, (self.target, self.version, self.rels, light)
 
 
 def _read_saved_shard(
-    target: Path, version: str, rels: list[str], light: list[tuple[str | None, str | None, Any]]
+    target: Path, version: str, rels: list[str], light: list[tuple[str | None, str | None, Any, Any]]
 ) -> list[Parsed] | None:
     try:
         kept = _versioned(target, version)
-        return [(kept[(rel, s)] if s else r, s, f) for rel, (s, f, r) in zip(rels, light, strict=True)]
+        answers = zip(rels, light, strict=True)
+        return [(kept[(rel, s)] if s else r, s, f, st) for rel, (s, f, st, r) in answers]
     except Exception:  # removed or replaced meanwhile: parse again rather than fail
         return None
 
 
 def _parse_one(contact_id: str, rel: str, source: bytes | str) -> Parsed:
+    key = None
     if isinstance(source, str):
         try:
-            source = read_bytes(source)
+            source, stat = read_with_stat(source)
+            key = stat_key(stat)  # type: ignore[arg-type]
         except OSError as exc:
-            return (None, (Problem(rel, None, "error", f"cannot read: {exc.strerror}"),)), None, None
+            return (None, (Problem(rel, None, "error", f"cannot read: {exc.strerror}"),)), None, None, None
     result = parse_bytes(contact_id, rel, source)
-    return result, digest(source), front_digest(source, result)
+    return result, digest(source), front_digest(source, result), key
 
 
 def front_digest(data: bytes, result: ParseResult) -> str:

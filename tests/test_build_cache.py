@@ -310,6 +310,47 @@ def test_a_first_build_saves_every_parse_and_the_next_parses_nothing(
     assert len(parsed) == 1  # only the file edited
 
 
+@pytest.mark.parametrize("pool", [False, True])
+def test_a_first_build_stats_each_contact_file_as_it_reads_it(
+    journal: Path, monkeypatch: pytest.MonkeyPatch, pool: bool
+) -> None:
+    """With no stamp to compare stats with, a first build lists the contact files and has each
+    stat-ed as it is opened to be read (in the worker processes, with a pool), not by path first;
+    the stamp holds those stats, so the next build with nothing changed stops at once."""
+    monkeypatch.setattr(caching, "SETTLED_NS", 0)  # the files were just written: let them vouch
+    if pool:
+        monkeypatch.setattr(building, "POOL_FILES", 10)
+    by_path: list[str] = []
+    real_stat = os.stat
+
+    def stat(path: Any, *args: Any, **kwargs: Any) -> os.stat_result:
+        if str(path).endswith(".md"):
+            by_path.append(str(path))
+        return real_stat(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "stat", stat)
+    assert build(journal, TODAY).ok
+    assert by_path == []  # in this process
+    files = sorted((journal / "contacts").rglob("*.md"))
+    last = caching.load_stamp(journal, building._code_version())
+    assert last is not None and not last.seen.unsettled
+    want = {f.relative_to(journal).as_posix(): caching.stat_key(real_stat(f)) for f in files}
+    assert {rel: key for rel, key in last.seen.stats.items() if rel.endswith(".md")} == want
+    again = build(journal, TODAY)
+    assert again.ok and again.network is None and again.stats is not None and again.stats.written == 0
+    assert len(by_path) == len(files)  # the second build stats them by path: it has a stamp
+
+
+def test_a_first_build_stamps_files_written_just_before_it_as_unsettled(journal: Path) -> None:
+    """A file changed within SETTLED_NS of being listed may change again unseen within its clock
+    tick: the stamp says so, so that the next build does not trust its stat (it reads it again)."""
+    assert build(journal, TODAY).ok  # the generator has just written every file
+    last = caching.load_stamp(journal, building._code_version())
+    assert last is not None
+    contacts = {f.relative_to(journal).as_posix() for f in (journal / "contacts").rglob("*.md")}
+    assert contacts <= last.seen.unsettled
+
+
 def test_nothing_changed_writes_nothing_and_repeats_the_problems(journal: Path) -> None:
     first = build(journal, TODAY)
     assert first.ok and first.problems
