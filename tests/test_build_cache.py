@@ -1111,6 +1111,15 @@ def test_a_large_journal_is_stat_ed_by_a_helper_while_the_cache_is_read(
         edit(journal)
     monkeypatch.setattr(building, "STAT_BESIDE", 1)  # as if the journal were large
     takers = stat_takers(monkeypatch, tmp_path_factory.mktemp("record"))
+    load_stamp = caching.load_stamp
+
+    def slow_load_stamp(*args: Any) -> Any:
+        # This process takes the stat itself if it is done reading before the helper starts (on a
+        # loaded machine, say): let the helper start first.
+        time.sleep(1.0)
+        return load_stamp(*args)
+
+    monkeypatch.setattr(caching, "load_stamp", slow_load_stamp)
     result = build(journal, TODAY)
     assert result.ok and takers() != [os.getpid()] and len(takers()) == 1
     assert result.stats is not None and (result.stats.written > 0) == (edit is not None)
