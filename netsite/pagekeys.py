@@ -269,8 +269,13 @@ class PageKeys:
             contact = page.context["contact"]
             state = notes.state(contact.notes)
             return None if state is None else _text_digest(f"{self.top}|{self._contact(contact)}|{state!r}")
-        makers = {"company.html": self._company, "tag.html": self._tag, "week.html": self._week}
-        maker = makers.get(page.template) or (self._tree if page.template == "tree.html" else None)
+        makers = {
+            "company.html": self._company,
+            "tag.html": self._tag,
+            "week.html": self._week,
+            "tree.html": self._tree,
+        }
+        maker = makers.get(page.template)
         if maker is not None:
             return _text_digest(f"{self.top}|{maker(page.context)}")
         return self.top if page.template == "404.html" else self.shared

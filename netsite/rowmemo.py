@@ -161,8 +161,12 @@ class RowMemos:
             return
         delta = memo.kept.delta(memo) if memo.kept is not None else None
         if delta is not None:
-            changes = {"token": delta.token, "shape": self.shape, "made": delta.made}
-            changes["dropped"] = [*delta.dropped]
+            changes = {
+                "token": delta.token,
+                "shape": self.shape,
+                "made": delta.made,
+                "dropped": [*delta.dropped],
+            }
             caching.save_rows(self.folder, page, self.version, changes, delta=True)
             return
         kept = {"top": self.top, "shape": self.shape, "token": os.urandom(8).hex(), **_columns(memo.used)}

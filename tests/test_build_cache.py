@@ -614,7 +614,7 @@ def test_a_change_of_shape_reads_the_parts_of_the_last_shape(
     assert len(list((small / ".netsite").glob("shape-*.pickle"))) == 1  # the new shape's, alone
 
 
-def rendered_contact_pages(monkeypatch: pytest.MonkeyPatch, template: str = "contact.html") -> list[str]:
+def rendered_pages(monkeypatch: pytest.MonkeyPatch, template: str = "contact.html") -> list[str]:
     """Record, from now on, the pages of a template rendered (contact pages by default)."""
     rendered: list[str] = []
     original = site.SiteRenderer.render_shown
@@ -636,7 +636,7 @@ def test_after_a_first_build_a_logged_call_renders_two_contact_pages(
     (serve, starting from that build's pages), knows the others unchanged (pagekeys.Basis)."""
     assert_same_as_uncached(small)
     builder = Builder(small)
-    rendered = rendered_contact_pages(monkeypatch)
+    rendered = rendered_pages(monkeypatch)
     replace(small / "contacts" / "sub/cy.md", "tags: [x]", "log:\n  - 2026-11-02 call: met\ntags: [x]")
     built = build(small, TODAY) if where == "output" else builder.build(TODAY, write=False)
     assert built.ok and sorted(rendered) == ["contacts/bob.html", "contacts/cy.html"]
@@ -652,7 +652,7 @@ def test_an_edit_the_tree_does_not_show_leaves_it_unrendered(
     """The tree shows the forest and each contact's name, company and badge, and gets its fine key
     from a first build on: a role or a phone number edited leaves it as it was."""
     assert_same_as_uncached(small)
-    rendered = rendered_contact_pages(monkeypatch, "tree.html")
+    rendered = rendered_pages(monkeypatch, "tree.html")
     replace(small / "contacts" / "dee.md", "company: Acme", "company: Acme\nrole: CTO")
     assert build(small, TODAY).ok and rendered == []
     assert_same_as_uncached(small)
@@ -670,7 +670,7 @@ def test_after_a_first_build_a_logged_call_renders_only_the_week_pages_it_change
     falls in, and those it was added or reached in), not all of them."""
     assert_same_as_uncached(journal)  # a first build
     weeks = sorted(p.name for p in (journal / "output" / "weeks").glob("2*.html"))
-    rendered = rendered_contact_pages(monkeypatch, "week.html")
+    rendered = rendered_pages(monkeypatch, "week.html")
     log_call(journal)  # on 2026-11-20
     assert build(journal, TODAY).ok
     assert "weeks/2026-W47.html" in rendered and len(rendered) <= 3 and len(weeks) == 55
