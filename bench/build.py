@@ -185,6 +185,7 @@ def _bench(root: Path, title: str, netsite: list[str], hugo: str | None, runs: i
     fresh = _best(runs, lambda: _clear(root / "output"), build)
     rewritten = _rewritten(root, build)
     notes = _best(runs, _editor(root, _edit_notes), build)
+    first_note = _best(runs, _editor(root, _edit_notes, bare=True), build) if _bare(root) else None
     logged = _best(runs, _editor(root, _log_call), build)
     first = _best(runs, _built_cold_then(root, build, _editor(root, _log_call)), build)
     _run(build)
@@ -194,12 +195,16 @@ def _bench(root: Path, title: str, netsite: list[str], hugo: str | None, runs: i
         newcomer.unlink()
     _clean(root)
     sampled = _run(build, sample=True)  # one more cold build, for the memory of all its processes
-    measured = [cold, same, fresh, notes, logged, first, added, sampled]
+    measured = [run for run in (cold, same, fresh, notes, first_note, logged, first, added, sampled) if run]
     rows = [
         ("cold build (no output/, no cache)", f"{cold.seconds:.2f} s"),
         ("rebuild, nothing changed", f"{same.seconds:.2f} s ({rewritten})"),
         ("rebuild into an empty output/ (cache kept)", f"{fresh.seconds:.2f} s"),
         ("rebuild, one contact's notes edited", f"{notes.seconds:.2f} s"),
+        (
+            "the same, a first note on a contact with none",
+            f"{first_note.seconds:.2f} s" if first_note else "-",
+        ),
         ("rebuild, a call logged on one contact", f"{logged.seconds:.2f} s"),
         ("the same, the first build after a cold one", f"{first.seconds:.2f} s"),
         ("rebuild, a new contact added", f"{added.seconds:.2f} s"),
@@ -379,9 +384,10 @@ def _built_cold_then(root: Path, build: list[str], edit: Callable[[], None]) -> 
     return prepare
 
 
-def _editor(root: Path, edit: Callable[[Path, int], None]) -> Callable[[], None]:
-    """Return a prepare step that edits a different contact file each time it is called."""
-    files = sorted((root / "contacts").rglob("*.md"))
+def _editor(root: Path, edit: Callable[[Path, int], None], bare: bool = False) -> Callable[[], None]:
+    """Return a prepare step that edits a different contact file each time it is called (bare: one
+    without notes)."""
+    files = _bare(root) if bare else sorted((root / "contacts").rglob("*.md"))
     count = iter(range(1, 1_000_000))
 
     def prepare() -> None:
@@ -389,6 +395,12 @@ def _editor(root: Path, edit: Callable[[Path, int], None]) -> Callable[[], None]
         edit(files[(n * 7919) % len(files)], n)
 
     return prepare
+
+
+def _bare(root: Path) -> list[Path]:
+    """List the contact files without notes."""
+    files = sorted((root / "contacts").rglob("*.md"))
+    return [file for file in files if not file.read_text(encoding="utf-8").partition("\n---\n")[2].strip()]
 
 
 def _edit_notes(file: Path, n: int) -> None:

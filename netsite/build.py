@@ -375,19 +375,19 @@ class _Plan:
     def notes_span(
         self, page: Any, data: bytes, sum_: str | None, shown: dict[str, Any]
     ) -> tuple[str, NotesSpan] | None:
-        """Return where a contact page shows its notes, for a later build to replace them in place.
+        """Return where a contact page shows its notes (or would: contact_page.notes_place), for a later
+        build to replace them in place.
 
         sum_ is the page's digest (None: digest it here if need be), shown what its template was
-        given. Only where the default templates are in use, and only when the notes HTML is found once.
+        given. Only where the default templates are in use, unedited, and only when the place is found once.
         """
-        contact = page.context.get("contact") if self.keys is not None else None
-        if page.template != "contact.html" or contact is None or not contact.notes.strip():
+        from .contact_page import notes_place
+
+        contact = page.context.get("contact") if self.keys is not None and self.site.fast else None
+        if page.template != "contact.html" or contact is None:
             return None
-        html = str(shown["notes_html"]).encode("utf-8")
-        start = data.find(html)
-        if not html or start < 0 or data.find(html, start + 1) >= 0:
-            return None
-        return contact.path, (page.path, sum_ or digest(data), start, start + len(html))
+        place = notes_place(data, str(shown["notes_html"]).encode("utf-8"), bool(contact.notes.strip()))
+        return None if place is None else (contact.path, (page.path, sum_ or digest(data), *place))
 
     def candidates(self, known: Callable[[str], tuple[str, str, Any] | None]) -> tuple[list[int], int]:
         """List the pages whose coarse key changed (or is unknown): only those may need rendering.

@@ -140,7 +140,8 @@ Parsed = tuple[ParseResult, str | None, str | None, StatKey | None]
 # notes (what pages other than its own can show), and whether the stat was old enough to vouch for it.
 # A plain tuple, because ten thousand of them are unpickled on every build.
 Known = tuple[StatKey, str, str, bool]
-# Where a contact page shows its notes: the page's path and digest, and the byte span of the notes HTML.
+# Where a contact page shows its notes: the page's path and digest, and the byte span of the notes HTML
+# (empty where a page that shows none would put them: contact_page.notes_place).
 NotesSpan = tuple[str, str, int, int]
 STAT, DIGEST, FRONT, SETTLED = range(4)
 SHARDS = 32  # parses are saved in this many files: an edit rewrites one, a first build parses them in turns
@@ -334,10 +335,13 @@ def _parse_one(contact_id: str, rel: str, source: bytes | str) -> Parsed:
 
 
 def front_digest(data: bytes, result: ParseResult) -> str:
-    """Digest a contact file without its notes: what pages other than its own can show."""
+    """Digest a contact file without its notes and the blank lines before them (which the notes do not
+    keep): what pages other than its own can show. A first note then leaves it as it was."""
     contact = result[0]
     body = contact.notes.encode("utf-8", "surrogatepass") if contact is not None else b""
-    return digest(data[: len(data) - len(body)]) if data.endswith(body) else digest(data)
+    if contact is None or not data.endswith(body):
+        return digest(data)
+    return digest(data[: len(data) - len(body)].rstrip())
 
 
 def compiled_templates(root: Path, version: str) -> Path | None:

@@ -25,6 +25,11 @@ from .words import format_day, plural
 
 # blake2b of base.html's bytes, then contact.html's, as default_templates() holds them.
 TEMPLATES = "e52eeac52cb50e72743b1bb5249fa39e"
+# What surrounds the notes HTML on a contact page that shows notes; a page without them has nothing
+# in its place, right before the end of its main element.
+NOTES_OPEN = '<section class="notes">\n<h2>Notes</h2>\n'
+NOTES_CLOSE = "\n</section>\n"
+_MAIN_END = b"</main>"
 
 
 def templates_digest(folder: Path) -> str:
@@ -130,9 +135,42 @@ class ContactPages:
             parts.append('<p class="empty">Nothing logged yet.</p>')
         parts.append("</section>\n\n")
         if c.notes.strip():
-            notes = esc(context["notes_html"])
-            parts.append(f'<section class="notes">\n<h2>Notes</h2>\n{notes}\n</section>\n')
+            parts.append(f"{NOTES_OPEN}{esc(context['notes_html'])}{NOTES_CLOSE}")
         return parts
+
+
+def notes_place(data: bytes, html: bytes, shown: bool) -> tuple[int, int] | None:
+    """Return where a contact page holds its notes: the span of their HTML if shown, else the empty
+    span where their section would go. None when that is not found exactly once (as empty HTML is not:
+    notes that make none, a link definition alone, still get a section).
+    """
+    found = html if shown else _MAIN_END
+    start = data.find(found)
+    if start < 0 or data.find(found, start + 1) >= 0:
+        return None
+    return start, start + len(html)
+
+
+def with_notes(
+    data: bytes, span: tuple[int, int], html: bytes, shown: bool
+) -> tuple[bytes, tuple[int, int]] | None:
+    """Return a contact page with other notes, and where it holds them (see notes_place).
+
+    span is where the page holds its notes now (empty: it shows none); html is the new notes' HTML,
+    shown says whether they are shown at all. None when the page is not as span says.
+    """
+    start, end = span
+    opened, closed = NOTES_OPEN.encode(), NOTES_CLOSE.encode()
+    if start < end:  # a notes section: take it out
+        if data[start - len(opened) : start] != opened or data[end : end + len(closed)] != closed:
+            return None
+        data, start = data[: start - len(opened)] + data[end + len(closed) :], start - len(opened)
+    if not data.startswith(_MAIN_END, start) or (shown and not html):
+        return None
+    if not shown:
+        return data, (start, start)
+    at = start + len(opened)
+    return data[:start] + opened + html + closed + data[start:], (at, at + len(html))
 
 
 def _problems(problems: list[Any]) -> str:

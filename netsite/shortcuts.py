@@ -6,9 +6,10 @@ reported. When every input is as the stamp says, the build repeats that report a
 (`unchanged`).
 
 When each file that differs has changed in its notes alone (everything before the notes is the same
-bytes, and the notes were and still are shown), no page but those contacts' own can change: no
-other page shows a contact's notes (see pagekeys). The cache knows where each contact page holds
-its notes HTML (cache.NotesSpan), so the new HTML is spliced into those pages and nothing else is
+bytes), no page but those contacts' own can change: no other page shows a contact's notes (see
+pagekeys). The cache knows where each contact page holds its notes HTML, or where its notes section
+would go if it shows none (cache.NotesSpan, contact_page.notes_place), so the new notes are spliced
+into those pages (a section added or taken out as notes come and go) and nothing else is
 loaded, modelled or rendered (`notes_only`, for output/; `splice_notes` serves `netsite serve`'s
 Builder too, with the pages it holds in memory). Anything else, and any doubt, is left to the full
 build.
@@ -175,6 +176,7 @@ class _Edit:
     rel: str
     new: Contact
     problems: tuple[Problem, ...]  # the file's own, the same before and after
+    shown: bool  # whether the page showed notes before
 
 
 def notes_only(root: Path, inputs: Inputs, last: Stamp | None, cache: BuildCache) -> BuildResult | None:
@@ -279,9 +281,9 @@ def _notes_edit(
     old, old_problems = cache.parses.get((rel, known[DIGEST])) or (None, ())
     if old is None or tuple(problems) != tuple(old_problems):
         return None
-    if replace(new, notes=old.notes) != old or not (old.notes.strip() and new.notes.strip()):
+    if replace(new, notes=old.notes, notes_line=old.notes_line) != old:  # where notes start: shown nowhere
         return None
-    return _Edit(rel, new, tuple(problems))
+    return _Edit(rel, new, tuple(problems), bool(old.notes.strip()))
 
 
 def _spliced(
@@ -291,6 +293,7 @@ def _spliced(
 
     The cache learns where the new pages hold their notes.
     """
+    from .contact_page import with_notes
     from .notes import NotesRenderer, contact_resolver
 
     renderer = NotesRenderer(contact_resolver(_Person(*p) for p in cache.people), cache.allow_html)
@@ -298,12 +301,16 @@ def _spliced(
     for edit in edits:
         span = cache.spans.get(edit.rel)
         data = None if span is None else page(span[0], span[1])
-        html = renderer.render(edit.new.notes).encode("utf-8")
-        if span is None or data is None or digest(data) != span[1] or not html:
+        if span is None or data is None or digest(data) != span[1] or (span[2] < span[3]) != edit.shown:
             return None
-        path, _, start, end = span
-        pages[path] = data[:start] + html + data[end:]
-        cache.spans[edit.rel] = (path, digest(pages[path]), start, start + len(html))
+        shown = bool(edit.new.notes.strip())
+        html = renderer.render(edit.new.notes).encode("utf-8") if shown else b""
+        done = with_notes(data, span[2:], html, shown)
+        if done is None:
+            return None
+        path = span[0]
+        pages[path], place = done
+        cache.spans[edit.rel] = (path, digest(pages[path]), *place)
         cache.pages[path] = ("", "", cache.spans[edit.rel][1])  # keys unknown: a full build checks again
     return pages
 

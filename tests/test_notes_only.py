@@ -126,6 +126,16 @@ def test_touching_a_file_without_changing_it_writes_nothing(journal: Path, model
     assert models == []
 
 
+def without_notes(root: Path, skip: int = 0) -> Path:
+    """Return a contact file without notes (the skip-th such file)."""
+    bare = [
+        path
+        for path in sorted((root / "contacts").rglob("*.md"))
+        if not path.read_text(encoding="utf-8").partition("\n---\n")[2].strip()
+    ]
+    return bare[skip]
+
+
 def notes_emptied(root: Path) -> None:
     path = with_notes(root)
     head, fence, _ = path.read_text(encoding="utf-8").partition("\n---\n")
@@ -133,12 +143,35 @@ def notes_emptied(root: Path) -> None:
 
 
 def notes_added(root: Path) -> None:
-    bare = next(
-        p
-        for p in sorted((root / "contacts").rglob("*.md"))
-        if not p.read_text(encoding="utf-8").partition("\n---\n")[2].strip()
-    )
-    append(bare, "\nNow with notes.\n")
+    append(without_notes(root), "\nNow with notes, on [[Nobody Yet]].\n")
+
+
+def blank_lines_added(root: Path) -> None:
+    append(without_notes(root), "\n\n  \n")
+
+
+@pytest.mark.parametrize("edit", [notes_added, notes_emptied, blank_lines_added])
+def test_notes_that_come_or_go_are_spliced_too(journal: Path, models: list[date], edit) -> None:  # type: ignore[no-untyped-def]
+    """A contact's first notes add the notes section to its page, and notes emptied take it out."""
+    edit(journal)
+    assert_same_as_uncached(journal, after=edit.__name__)
+    assert models == [TODAY]
+
+
+def test_notes_can_come_and_go_again_and_again(journal: Path, models: list[date]) -> None:
+    path = without_notes(journal, 1)
+    bare = path.read_text(encoding="utf-8")
+    for step, text in enumerate(["\nFirst notes.\n", "\nFirst notes, more.\n", "", "\nBack again.\n", ""]):
+        path.write_text(bare + text, encoding="utf-8")
+        assert_same_as_uncached(journal, after=f"step {step}")
+    assert models == [TODAY] * 5
+
+
+def test_first_notes_that_make_no_html_build_the_model(journal: Path, models: list[date]) -> None:
+    """A link definition alone is shown as an empty notes section, which no span can tell apart."""
+    append(without_notes(journal), "\n[roadmap]: https://example.com/roadmap\n")
+    assert_same_as_uncached(journal, after="notes without HTML")
+    assert len(models) == 2
 
 
 def front_matter_too(root: Path) -> None:
@@ -158,7 +191,7 @@ def own_template(root: Path) -> None:
     append(with_notes(root), "\nMore notes.\n")
 
 
-@pytest.mark.parametrize("edit", [notes_emptied, notes_added, front_matter_too, config_too, own_template])
+@pytest.mark.parametrize("edit", [front_matter_too, config_too, own_template])
 def test_anything_more_than_notes_builds_the_model(journal: Path, models: list[date], edit) -> None:  # type: ignore[no-untyped-def]
     edit(journal)
     assert_same_as_uncached(journal, after=edit.__name__)
@@ -227,6 +260,8 @@ def random_edits(seed: int, steps: int) -> Iterator[Callable[[Path], None]]:
     notes_edits = [
         lambda root: append(with_notes(root, rng.randrange(6)), f"\nNote {rng.random():.6f}.\n"),
         lambda root: replace_notes(with_notes(root, rng.randrange(6)), f"Rewritten {rng.random():.6f}"),
+        lambda root: append(without_notes(root, rng.randrange(3)), f"\nFirst note {rng.random():.6f}.\n"),
+        notes_emptied,
     ]
     others = [edit for edit in EDITS if edit.__name__ != "change_config"]
     for _ in range(steps):
