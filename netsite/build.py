@@ -50,6 +50,7 @@ KEY_CHECKS = 8  # checking a known page's keys costs about an eighth of renderin
 BIG_PAGE = 5  # a page that lists everyone costs about one contact page for every five pages
 POOL_NOTES = 1000  # render notes beside the model from this many notes to render on
 CHUNK = 250  # contact pages handed to a worker at a time
+WEEK_CHUNK = 16  # week pages handed to a worker at a time (each worker makes the weekly reports once)
 STAT_BESIDE = 200_000  # stat the inputs in a helper from a stamp this large on (about 2,000 files)
 
 
@@ -608,8 +609,9 @@ def _run(
     calendar, the lists of everyone) go first and alone, but for the dashboard, which goes second
     with the week pages and their list: all of them show the weekly reports, which one process
     then makes (0.04 s at 10,000 contacts, made once a logged call rather than in each process).
-    Company and tag pages follow a few at a time, then contact pages, so that the processes finish
-    together.
+    Only when many week pages and few contact pages are to be rendered (a goal changed, or a name
+    shown all over a long log) do they go WEEK_CHUNK at a time, for any process to take. Company
+    and tag pages follow a few at a time, then contact pages, so that the processes finish together.
     """
     todo, checks = candidates
     kinds: dict[str, list[int]] = {"big": [], "weekly": [], "group": [], "contact": []}
@@ -620,7 +622,9 @@ def _run(
         return [work(todo)]
     chunks = [[i] for i in kinds["big"]]
     chunks.sort(key=lambda chunk: plan.pages[chunk[0]].make is None)  # the calendar first
-    chunks[1:1] = [kinds["weekly"]] if kinds["weekly"] else []
+    weekly = kinds["weekly"]
+    step = WEEK_CHUNK if len(kinds["contact"]) < CHUNK else len(weekly) or 1  # else enough to share out
+    chunks[1:1] = [weekly[i : i + step] for i in range(0, len(weekly), step)]
     chunks += [kinds["group"][i : i + 8] for i in range(0, len(kinds["group"]), 8)]
     chunks += [kinds["contact"][i : i + CHUNK] for i in range(0, len(kinds["contact"]), CHUNK)]
     return map_chunks(work, chunks, jobs)

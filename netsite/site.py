@@ -41,7 +41,6 @@ ROW_PAGES = frozenset({"contacts/index.html", "tree.html", "due.html", CALENDAR}
 ROWS_FOLLOW = frozenset({"contacts/index.html", CALENDAR})
 # Default templates of many pages whose blocks are rendered alone, in a frame made in Python (frame.py).
 FRAMED = frozenset({"company.html", "tag.html"})
-WEEKS_SCANNED = 4  # week pages that look at their own contacts' logs before the whole log is indexed
 DASHBOARD_DUE = 25  # the most overdue items on the dashboard; the Due page lists them all
 RECENT = 12  # the latest log entries on the dashboard
 ASSETS_DIR = "assets"
@@ -369,7 +368,7 @@ class SiteFacts:
 
     def __init__(self, network: Network) -> None:
         self.network = network
-        self.weeks_asked = 0  # see log_days
+        self.scanned = 0  # log entries the weeks asked for have looked at (see log_days)
 
     @cached_property
     def notes(self) -> NotesRenderer:
@@ -404,15 +403,24 @@ class SiteFacts:
     def log_days(self, report: WeekReport) -> dict[date, list[tuple[LogEntry, Contact]]]:
         """Map the days of a week to its log entries with their contacts, in the journal's order.
 
-        The first few weeks asked for look at the log of the contacts they reached; from then on
-        (a first build renders every week page) the whole log is indexed by day, once.
+        A week looks at the logs of the contacts it reached, until the weeks asked for have looked
+        at more entries than the whole log has: from then on the whole log is indexed by day, once.
+        So a logged call's week or two costs its contacts' logs, and a first build, which renders
+        every week page, at most twice the whole log.
         """
-        self.weeks_asked += 1
-        if self.weeks_asked > WEEKS_SCANNED:
+        if "_log_by_day" in self.__dict__:
             return self._log_by_day
-        start, end, contacts = report.week.start, report.week.end, self.network.contacts
-        reached = (contacts[cid] for cid in report.reached)
+        contacts = self.network.contacts
+        reached = [contacts[cid] for cid in report.reached]
+        self.scanned += sum(len(c.log) for c in reached)
+        if self.scanned > self._log_size:
+            return self._log_by_day
+        start, end = report.week.start, report.week.end
         return _by_day((e, c) for c in reached for e in c.log if start <= e.date <= end)
+
+    @cached_property
+    def _log_size(self) -> int:
+        return sum(len(c.log) for c in self.network.contacts.values())
 
     @cached_property
     def _log_by_day(self) -> dict[date, list[tuple[LogEntry, Contact]]]:

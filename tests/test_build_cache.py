@@ -1137,15 +1137,35 @@ def test_a_small_journal_is_stat_ed_in_the_build_process(
     assert takers() == [os.getpid()]  # a helper would cost more than the stat it takes over
 
 
+def weekly_chunks(journal: Path, monkeypatch: pytest.MonkeyPatch, contacts: bool) -> list[list[str]]:
+    """Return how _run hands out the pages of the journal's site (contacts: contact pages too), and
+    check that it hands out each once, the calendar first."""
+    monkeypatch.setattr(building, "POOL_PAGES", 0)  # hand out chunks however few the pages
+    monkeypatch.setattr(building, "CHUNK", 10)  # the journal's contact pages are many chunks
+    network = render(journal, TODAY).network
+    plan = building._plan(network, journal, caching.BuildCache("test"))
+    todo = [i for i, page in enumerate(plan.pages) if contacts or page.template != "contact.html"]
+    chunks = building._run(lambda chunk: [plan.pages[i].path for i in chunk], (todo, 0), plan, 1)
+    assert sorted(path for chunk in chunks for path in chunk) == sorted(plan.pages[i].path for i in todo)
+    assert chunks[0] == ["follow-ups.ics"]
+    return [
+        chunk for chunk in chunks if any(path.startswith("weeks/") or path == "index.html" for path in chunk)
+    ]
+
+
 def test_the_pages_that_show_the_weekly_reports_go_to_one_process(
     journal: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(building, "POOL_PAGES", 0)  # hand out chunks however few the pages
-    network = render(journal, TODAY).network
-    plan = building._plan(network, journal, caching.BuildCache("test"))
-    todo = (list(range(len(plan.pages))), 0)
-    chunks = building._run(lambda chunk: [plan.pages[i].path for i in chunk], todo, plan, 1)
-    weekly = [chunk for chunk in chunks if any(path.startswith("weeks/") for path in chunk)]
-    assert len(weekly) == 1 and chunks.index(weekly[0]) == 1  # second, after the calendar
-    assert chunks[0] == ["follow-ups.ics"] and {"index.html", "weeks/index.html"} <= set(weekly[0])
-    assert sorted(path for chunk in chunks for path in chunk) == sorted(page.path for page in plan.pages)
+    chunks = weekly_chunks(journal, monkeypatch, contacts=True)
+    weeks = [path for chunk in chunks for path in chunk if path.startswith("weeks/2")]
+    assert len(chunks) == 1 and len(weeks) > building.WEEK_CHUNK
+    assert {"index.html", "weeks/index.html"} <= set(chunks[0])
+
+
+def test_many_week_pages_and_few_contact_pages_are_shared_out(
+    journal: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A goal changed, say: the week pages are most of the work, and go a few at a time."""
+    chunks = weekly_chunks(journal, monkeypatch, contacts=False)
+    assert len(chunks) > 1 and all(len(chunk) <= building.WEEK_CHUNK for chunk in chunks)
+    assert {"index.html", "weeks/index.html"} <= set(chunks[0])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from conftest import write_journal
@@ -191,3 +191,24 @@ def test_people_lists_escape_names_and_companies(tmp_path: Path) -> None:
         newcomers
         == f'<li>{ann}</li><li>{bob}, &lt;i&gt;B&lt;/i&gt; &amp; Co <span class="muted">via {ann}</span></li>'
     )
+
+
+def test_weeks_look_at_their_contacts_logs_until_indexing_the_whole_log_costs_less(tmp_path: Path) -> None:
+    """A logged call's week looks at its few contacts' logs; a build of every week indexes the log once."""
+    from netsite.site import SiteFacts
+
+    calls = "".join(f"  - 2026-{month:02d}-10 call\n" for month in range(1, 12))  # 11 weeks
+    files = {"p0.md": f"---\nname: P0\nlog:\n{calls}---\n"}
+    files |= {f"p{i}.md": f"---\nname: P{i}\nlog:\n  - 2026-11-{9 + 7 * i} email\n---\n" for i in (1, 2)}
+    write_journal(tmp_path, files)  # 13 entries in all
+    network = build_network(load_journal(tmp_path), TODAY)
+    facts, reports = SiteFacts(network), network.week_reports
+    by_week = {r.week.label: r for r in reports}
+    for label in ("2026-W47", "2026-W48", "2026-W46"):  # 1, 1 and 11 entries looked at
+        assert facts.log_days(by_week[label]) and "_log_by_day" not in facts.__dict__
+    facts.log_days(by_week["2026-W41"])  # 11 more: 24, more than the log has
+    assert "_log_by_day" in facts.__dict__
+    fresh = SiteFacts(network)
+    for report in reports:
+        days = [report.week.start + timedelta(days=n) for n in range(7)]
+        assert [facts.log_days(report).get(d) for d in days] == [fresh.log_days(report).get(d) for d in days]
