@@ -3,7 +3,7 @@
 The caches reuse pages by their keys, rows of the long lists by the shape of the network (see
 pagekeys.py and rowmemo.py), and notes by their text. Hypothesis draws runs of edits that change
 the shape (names, referrers, companies, tags, files added and deleted) or keep it (calls logged,
-follow-ups planned, notes written), and every build, written or in memory, must match `render()`.
+follow-ups planned, notes written or emptied), and every build, written or in memory, must match `render()`.
 """
 
 from __future__ import annotations
@@ -60,6 +60,9 @@ def edit(root: Path, op: str, i: int, j: int, k: int) -> None:
     elif op == "notes":
         with path.open("a", encoding="utf-8") as handle:
             handle.write(f"\nAsked about [[{other}]] and [[Nobody {k}]].\n")
+    elif op == "unnote":  # notes emptied: the section leaves the page
+        head, fence, _ = path.read_text(encoding="utf-8").partition("\n---\n")
+        path.write_text(head + fence, encoding="utf-8")
     elif op == "name":  # of someone who referred someone: their name shows on the pages below them
         referrers = [q for q in people if any(f"referred_by: {q.stem}\n" in r.read_text() for r in people)]
         set_key((referrers or people)[i % len(referrers or people)], "name", f"Renamed Person {k}")
@@ -81,7 +84,19 @@ def edit(root: Path, op: str, i: int, j: int, k: int) -> None:
         )
 
 
-OPS = ("log", "follow_up", "notes", "name", "referrer", "company", "tags", "status", "delete", "add")
+OPS = (
+    "log",
+    "follow_up",
+    "notes",
+    "unnote",
+    "name",
+    "referrer",
+    "company",
+    "tags",
+    "status",
+    "delete",
+    "add",
+)
 EDITS = st.lists(
     st.tuples(st.sampled_from(OPS), st.integers(0, SIZE), st.integers(0, SIZE), st.integers(0, 5)),
     min_size=1,
