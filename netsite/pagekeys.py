@@ -5,8 +5,9 @@ need not be rendered again. The keys follow what the default templates read:
 
 - every page (base.html): site title and owner, TODAY and whether there are errors or warnings
   (not how many: a page that showed the number of problems or contacts would change with every
-  new warning or contact); with the whole configuration, these make the global key, part of
-  every other key;
+  new warning or contact); with the whole configuration but the weekly goals, these make the
+  global key, part of every other key (the goals are part of the keys of the pages that show
+  weekly reports: the dashboard, the weeks list and the week pages);
 - a contact page (contact.html): its own file (by content digest; with TODAY and the rules this
   decides its status, going-cold flag and due items), its resolved referrer and its problems; ids
   and names along its referral chain; the id and front matter (by digest) of each person it
@@ -45,7 +46,7 @@ cached and uncached builds across many kinds of edits to catch a key that misses
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Any
 
@@ -68,9 +69,14 @@ def page_keys(network: Network, files: Mapping[str, tuple[str, str]], templates:
 
 def global_key(network: Network, templates: str) -> str:
     """Digest what every page shows or may depend on: templates, configuration, TODAY and how bad the
-    problems are (no page but the dashboard and the Problems page counts them, or the contacts)."""
+    problems are (no page but the dashboard and the Problems page counts them, or the contacts).
+
+    The weekly goals are left out: only the pages that show weekly reports show them, and their
+    keys add them (PageKeys.shared, _week), so that setting a goal renders no contact page again.
+    """
     level = problem_level(network.problems)
-    return _digest((templates, network.config, network.today.isoformat(), level))
+    config = replace(network.config, goals=None)
+    return _digest((templates, config, network.today.isoformat(), level))
 
 
 @dataclass(frozen=True)
@@ -126,7 +132,7 @@ class PageKeys:
         self.rechained: set[str] | None = None
         self.top = global_key(network, templates)
         fronts = sorted((rel, front) for rel, (_, front) in files.items())
-        self.shared = _digest((self.top, fronts, network.problems))
+        self.shared = _digest((self.top, network.config.goals, fronts, network.problems))
         self.parts = self._parts()
         self.shape = self._shape()
 
@@ -374,7 +380,7 @@ class PageKeys:
             self.front(c) + repr(c in referred and self.person(referrer[c])) for c in report.new_contacts
         )
         seen = "".join(self.front(c) for c in report.reached)
-        week = (report.week, report.network_size, context["previous"], context["next"])
+        week = (report.week, report.network_size, report.goals, context["previous"], context["next"])
         return f"{week!r}|{new}|{seen}"
 
 

@@ -173,6 +173,10 @@ def change_config(root: Path) -> None:
     replace(root / "netsite.toml", 'title = "Generated network"', 'title = "Renamed network"')
 
 
+def change_a_goal(root: Path) -> None:
+    replace(root / "netsite.toml", "new_contacts = 10", "new_contacts = 12")
+
+
 EDITS: list[Callable[[Path], None]] = [
     edit_note,
     rename,
@@ -186,6 +190,7 @@ EDITS: list[Callable[[Path], None]] = [
     join_a_lone_company,
     leave_a_pair,
     change_config,
+    change_a_goal,
 ]
 
 
