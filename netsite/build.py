@@ -623,7 +623,8 @@ def _run(
     chunks = [[i] for i in kinds["big"]]
     chunks.sort(key=lambda chunk: plan.pages[chunk[0]].make is None)  # the calendar first
     weekly = kinds["weekly"]
-    step = WEEK_CHUNK if len(kinds["contact"]) < CHUNK else len(weekly) or 1  # else enough to share out
+    # With a chunk of contact pages or more to share out (a first build), the week pages stay together.
+    step = (len(weekly) or 1) if len(kinds["contact"]) >= CHUNK else WEEK_CHUNK
     chunks[1:1] = [weekly[i : i + step] for i in range(0, len(weekly), step)]
     chunks += [kinds["group"][i : i + 8] for i in range(0, len(kinds["group"]), 8)]
     chunks += [kinds["contact"][i : i + CHUNK] for i in range(0, len(kinds["contact"]), CHUNK)]

@@ -151,7 +151,7 @@ def notes_place(data: bytes, html: bytes, shown: bool) -> tuple[int, int] | None
     return start, start + len(html)
 
 
-def with_notes(
+def notes_spliced(
     data: bytes, span: tuple[int, int], html: bytes, shown: bool
 ) -> tuple[bytes, tuple[int, int]] | None:
     """Return a contact page with other notes, and where it holds them (see notes_place).

@@ -293,7 +293,7 @@ def _spliced(
 
     The cache learns where the new pages hold their notes.
     """
-    from .contact_page import with_notes
+    from .contact_page import notes_spliced
     from .notes import NotesRenderer, contact_resolver
 
     renderer = NotesRenderer(contact_resolver(_Person(*p) for p in cache.people), cache.allow_html)
@@ -305,7 +305,7 @@ def _spliced(
             return None
         shown = bool(edit.new.notes.strip())
         html = renderer.render(edit.new.notes).encode("utf-8") if shown else b""
-        done = with_notes(data, span[2:], html, shown)
+        done = notes_spliced(data, span[2:], html, shown)
         if done is None:
             return None
         path = span[0]

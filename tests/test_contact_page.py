@@ -11,7 +11,7 @@ import pytest
 
 from netsite import contact_page
 from netsite.build import render
-from netsite.contact_page import NOTES_CLOSE, NOTES_OPEN, notes_place, with_notes
+from netsite.contact_page import NOTES_CLOSE, NOTES_OPEN, notes_place, notes_spliced
 from netsite.journal import load_journal
 from netsite.layout import default_templates
 from netsite.model import build_network
@@ -137,19 +137,19 @@ def test_notes_are_put_in_and_taken_out_where_the_page_keeps_them() -> None:
     bare = b"<main>\n<section>log</section>\n\n</main>\n<footer>x</footer>"
     place = notes_place(bare, b"", shown=False)
     assert place == (bare.index(b"</main>"),) * 2
-    added = with_notes(bare, place, b"<p>hi</p>", shown=True)
+    added = notes_spliced(bare, place, b"<p>hi</p>", shown=True)
     assert added is not None
     page, span = added
     assert page == bare.replace(b"</main>", f"{NOTES_OPEN}<p>hi</p>{NOTES_CLOSE}</main>".encode())
     assert page[slice(*span)] == b"<p>hi</p>" and notes_place(page, b"<p>hi</p>", shown=True) == span
-    assert with_notes(page, span, b"", shown=False) == (bare, place)
+    assert notes_spliced(page, span, b"", shown=False) == (bare, place)
 
 
 def test_notes_are_not_spliced_into_a_page_unlike_its_span() -> None:
     page = b"<main>\n" + b"x" * len(NOTES_OPEN) + b"<p>hi</p>" + b"y" * len(NOTES_CLOSE) + b"</main>"
     start = page.index(b"<p>hi</p>")
-    assert with_notes(page, (start, start + 9), b"<p>new</p>", shown=True) is None  # no section around
+    assert notes_spliced(page, (start, start + 9), b"<p>new</p>", shown=True) is None  # no section around
     opened = page.replace(b"x" * len(NOTES_OPEN), NOTES_OPEN.encode())
-    assert with_notes(opened, (start, start + 9), b"<p>new</p>", shown=True) is None  # a section not closed
-    assert with_notes(page, (0, 0), b"<p>new</p>", shown=True) is None  # not where main ends
+    assert notes_spliced(opened, (start, start + 9), b"<p>new</p>", shown=True) is None  # not closed
+    assert notes_spliced(page, (0, 0), b"<p>new</p>", shown=True) is None  # not where main ends
     assert notes_place(page + page, b"", shown=False) is None  # two ends of main
