@@ -368,11 +368,14 @@ def test_nothing_changed_writes_nothing_and_repeats_the_problems(journal: Path) 
     assert {p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in folder.rglob("*")} == before
 
 
-def test_a_deleted_output_file_is_written_again(journal: Path) -> None:
+def test_a_deleted_output_file_is_written_again(journal: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(caching, "SETTLED_NS", 0)  # every stat vouches at once: nothing changed is seen
     assert_same_as_uncached(journal)
+    assert build(journal, TODAY).network is None  # nothing changed: the build stopped before the model
     victim = next((journal / "output" / "contacts").glob("*.html"))
     victim.unlink()
     assert_same_as_uncached(journal)
+    assert victim.is_file()
 
 
 def test_builder_in_memory_matches_render_across_edits(journal: Path) -> None:
