@@ -380,7 +380,7 @@ def test_a_deleted_output_file_is_written_again(journal: Path, monkeypatch: pyte
 
 def test_builder_in_memory_matches_render_across_edits(journal: Path) -> None:
     builder = Builder(journal)
-    for edit in [None, edit_note, rename, log_call, delete_file]:
+    for edit in [None, edit_note, rename, log_call, change_a_goal, delete_file]:
         if edit is not None:
             edit(journal)
         got = builder.build(TODAY, write=False)
