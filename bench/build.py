@@ -185,7 +185,8 @@ def _bench(root: Path, title: str, netsite: list[str], hugo: str | None, runs: i
     fresh = _best(runs, lambda: _clear(root / "output"), build)
     rewritten = _rewritten(root, build)
     notes = _best(runs, _editor(root, _edit_notes), build)
-    first_note = _best(runs, _editor(root, _edit_notes, bare=True), build) if _bare(root) else None
+    bare = _bare(root)
+    first_note = _best(runs, _editor(root, _edit_notes, bare), build) if bare else None
     logged = _best(runs, _editor(root, _log_call), build)
     first = _best(runs, _built_cold_then(root, build, _editor(root, _log_call)), build)
     _run(build)
@@ -384,10 +385,12 @@ def _built_cold_then(root: Path, build: list[str], edit: Callable[[], None]) -> 
     return prepare
 
 
-def _editor(root: Path, edit: Callable[[Path, int], None], bare: bool = False) -> Callable[[], None]:
-    """Return a prepare step that edits a different contact file each time it is called (bare: one
-    without notes)."""
-    files = _bare(root) if bare else sorted((root / "contacts").rglob("*.md"))
+def _editor(
+    root: Path, edit: Callable[[Path, int], None], files: list[Path] | None = None
+) -> Callable[[], None]:
+    """Return a prepare step that edits a different contact file each time it is called (one of
+    files, if given: else of all the journal's)."""
+    files = files or sorted((root / "contacts").rglob("*.md"))
     count = iter(range(1, 1_000_000))
 
     def prepare() -> None:
