@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 from . import __version__
 from .digests import digest
 from .journal import ParseResult, contact_id, parse_bytes, read_bytes, read_with_stat
-from .output import MANIFEST, PageStore, clone_site
+from .output import MANIFEST, PageStore, clone_site, set_aside_sites, sweep
 from .problems import Problem
 from .workers import Helper, pickled
 
@@ -381,20 +381,31 @@ def spare_ahead(root: Path, out: Path) -> None:
     """Start making the spare site from out in a helper process, if there is none: the cached
     build that follows a first one would else have no spare site to update, and link every file
     that did not change into a fresh staging folder, one by one, after rendering (0.1 s at 10,000
-    contacts). The helper does it on the other core while this process loads and renders."""
+    contacts). The helper does it on the other core while this process loads and renders.
+
+    Sites set aside (output.set_aside: a build that changed most of the site retired one) are
+    deleted meanwhile by another helper, which settle_spares stops when the build is done.
+    """
     spare = root / CACHE_DIR / SPARE_DIR
+    retired = set_aside_sites(spare)
+    if retired:
+        _sweeping.append(Helper(partial(sweep, retired)))
     if spare in _making or spare.exists() or not (out / MANIFEST).is_file():
         return
     _making[spare] = Helper(partial(clone_site, out, spare))
 
 
 def settle_spares() -> None:
-    """Wait for every helper making a spare site (a build that ends without writing leaves none)."""
+    """Wait for every helper making a spare site (a build that ends without writing leaves none), and
+    stop those deleting retired ones: the next build goes on where they stopped."""
     while _making:
         _making.popitem()[1].wait()
+    while _sweeping:
+        _sweeping.pop().stop()
 
 
 _making: dict[Path, Helper] = {}  # spare site -> the helper process making it (spare_ahead)
+_sweeping: list[Helper] = []  # helper processes deleting retired sites (output.sweep)
 
 
 def cache_folder(root: Path) -> Path:

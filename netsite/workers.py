@@ -145,6 +145,12 @@ class Helper:
             self.pid, self.ok = None, os.waitstatus_to_exitcode(status) == 0
         return self.ok
 
+    def stop(self) -> None:
+        """End the task now if it has not ended (a task that may be cut short anywhere)."""
+        if self.pid is not None:
+            _stop_process(self.pid)
+            self.pid = None
+
 
 def _take(work: Callable[[Any], Any], chunks: Sequence[Any], counter: Any) -> list[tuple[int, Any]]:
     """Work on chunks taken one by one from the shared counter until none is left."""
@@ -243,6 +249,11 @@ def _stop(pid: int, reader: int) -> None:
     """Make sure a helper has ended and is reaped, and close its pipe."""
     with contextlib.suppress(OSError):
         os.close(reader)
+    _stop_process(pid)
+
+
+def _stop_process(pid: int) -> None:
+    """End a helper if it is still running, and reap it."""
     with contextlib.suppress(ChildProcessError):
         finished, _ = os.waitpid(pid, os.WNOHANG)
         if finished == 0:

@@ -844,6 +844,18 @@ def test_a_helper_runs_its_task_in_another_process(tmp_path: Path) -> None:
     assert int(mark.read_text()) != os.getpid()
 
 
+def test_a_helper_stopped_ends_at_once_and_is_reaped(tmp_path: Path) -> None:
+    mark = tmp_path / "finished"
+    helper = workers.Helper(lambda: (time.sleep(30), mark.touch()))
+    pid = helper.pid
+    assert pid is not None
+    helper.stop()
+    helper.stop()  # stopping again is harmless
+    with pytest.raises(ChildProcessError):  # no such child left, running or not yet reaped
+        os.waitpid(pid, os.WNOHANG)
+    assert not mark.exists()
+
+
 @pytest.mark.parametrize("forks", [True, False], ids=["forked", "where it cannot fork"])
 def test_a_helper_whose_task_fails_says_so(monkeypatch: pytest.MonkeyPatch, forks: bool) -> None:
     def task() -> None:
@@ -891,6 +903,54 @@ def test_a_build_that_writes_nothing_still_finishes_the_spare(journal: Path) -> 
     assert caching._making == {}
     spare = caching.spare_site(journal)
     assert json.loads((spare / MANIFEST).read_text(encoding="utf-8")) == before
+
+
+def test_after_a_new_day_the_retired_site_is_swept_and_the_spare_made_afresh(
+    journal: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert build(journal, TODAY).ok
+    log_call(journal)
+    assert_same_as_uncached(journal, after="a logged call")  # output/ and the spare share most files
+    tomorrow = date.fromordinal(TODAY.toordinal() + 1)
+    assert_same_as_uncached(journal, tomorrow, after="a new day")  # every page shows the day
+    spare = caching.spare_site(journal)
+    retired = output.set_aside_sites(spare)
+    assert not spare.exists() and len(retired) == 1
+    monkeypatch.setattr(workers.Helper, "stop", workers.Helper.wait)  # let the sweep finish
+    bases = staged_bases(monkeypatch)
+    edit_note(journal)
+    log_call(journal)
+    assert_same_as_uncached(journal, tomorrow, after="edits the next day")
+    assert output.set_aside_sites(spare) == [] and not os.path.exists(retired[0])
+    assert len(bases) == 1 and bases[0] != {}  # staged in a copy of the live site made meanwhile
+
+
+def test_a_build_does_not_wait_for_the_sweep_to_finish(
+    journal: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert build(journal, TODAY).ok
+    assert build(journal, date.fromordinal(TODAY.toordinal() + 1)).ok  # sets the old site aside
+    sweepers: list[workers.Helper] = []
+    original = workers.Helper.__init__
+
+    def started(self: workers.Helper, task: Callable[[], None]) -> None:
+        original(self, task)
+        if getattr(task, "func", None) is output.sweep:
+            sweepers.append(self)
+
+    def slow_sweep(folders: list[str]) -> None:
+        time.sleep(5)
+        (journal / "swept").touch()
+
+    monkeypatch.setattr(workers.Helper, "__init__", started)
+    monkeypatch.setattr(output, "sweep", slow_sweep)
+    monkeypatch.setattr(caching, "sweep", slow_sweep)
+    log_call(journal)
+    assert build(journal, date.fromordinal(TODAY.toordinal() + 1)).ok
+    assert len(sweepers) == 1 and sweepers[0].pid is None  # stopped, and reaped
+    time.sleep(0.1)
+    assert not (journal / "swept").exists()  # cut short, not waited for
+    assert output.set_aside_sites(caching.spare_site(journal)) != []  # for the next build to sweep
 
 
 def test_builder_starts_from_what_build_left(journal: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -238,12 +238,52 @@ def test_a_spare_site_is_brought_up_to_date_and_swapped_in(tmp_path: Path) -> No
         stage(out, spare, files)
         assert site_of(out) == files
         assert json.loads((out / MANIFEST).read_text()).keys() == files.keys()
+        kept = spare if number != 2 else trash_of(spare)[0]  # version 2 changed most of the site
         if number:  # the site before is kept, whole, with its own manifest
-            assert site_of(spare) == VERSIONS[number - 1]
-            assert json.loads((spare / MANIFEST).read_text()).keys() == VERSIONS[number - 1].keys()
+            assert site_of(kept) == VERSIONS[number - 1]
+            assert json.loads((kept / MANIFEST).read_text()).keys() == VERSIONS[number - 1].keys()
         if number == 3:  # version 2 had no contacts: their folder is gone, not left empty
             assert not (spare / "contacts").exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == [".netsite", "output"]
+
+
+def trash_of(spare: Path) -> list[Path]:
+    """List the retired sites set aside beside spare."""
+    return sorted(Path(folder) for folder in output.set_aside_sites(spare))
+
+
+@pytest.mark.parametrize(("changed", "set_aside"), [(2, False), (3, True)])
+def test_a_retired_site_that_differs_in_most_files_is_set_aside(
+    tmp_path: Path, changed: int, set_aside: bool
+) -> None:
+    out, spare = output_and_spare(tmp_path)
+    four = {f"contacts/{name}.html": name.encode() for name in "abcd"}
+    stage(out, spare, four)
+    stage(out, spare, four | {"index.html": b"home"})  # the spare now holds the first four
+    assert site_of(spare) == four
+    then = four | {"index.html": b"home"}
+    edited = {path: b"edited " + data for path, data in sorted(then.items())[:changed]}
+    stage(out, spare, then | edited)  # of the five files retired, 2 or 3 differ from the new site
+    assert site_of(out) == then | edited
+    if set_aside:  # updating it would take more than it keeps: the next build stages afresh
+        assert not spare.exists() and [site_of(folder) for folder in trash_of(spare)] == [then]
+    else:
+        assert site_of(spare) == then and trash_of(spare) == []
+    last = then | edited | {"index.html": b"home again"}
+    stage(out, spare, last)  # either way the next write swaps in the right site, and keeps a spare
+    assert site_of(out) == last and site_of(spare) == then | edited
+
+
+def test_a_site_set_aside_is_swept_and_later_ones_stay(tmp_path: Path) -> None:
+    out, spare = output_and_spare(tmp_path)
+    stage(out, spare, SITE)
+    stage(out, spare, {path: b"one" for path in SITE})
+    first = output.set_aside_sites(spare)
+    assert [site_of(Path(folder)) for folder in first] == [SITE]
+    stage(out, spare, {path: b"two" for path in SITE})  # set aside after the list was taken
+    output.sweep(first)
+    assert [site_of(folder) for folder in trash_of(spare)] == [{path: b"one" for path in SITE}]
+    assert site_of(out) == {path: b"two" for path in SITE}
 
 
 def test_writing_into_the_spare_never_touches_the_live_site(tmp_path: Path) -> None:

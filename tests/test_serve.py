@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from netsite import cache as caching
+from netsite import output
 from netsite.build import BuildResult, build
 from netsite.digests import digest
 from netsite.serve import (
@@ -539,3 +541,17 @@ def test_output_written_by_serve_has_the_digest_of_every_file(tmp_path: Path) ->
         manifest = json.loads((tmp_path / "output" / ".netsite-manifest.json").read_text())
         assert manifest == {path: digest(data) for path, data in files.items()}
         assert {p: (tmp_path / "output" / p).read_bytes() for p in files} == files
+
+
+def test_a_site_serve_sets_aside_is_swept_in_the_background(tmp_path: Path) -> None:
+    (tmp_path / "contacts").mkdir()
+    (tmp_path / caching.CACHE_DIR).mkdir()  # where `netsite build` keeps the spare site
+    writer = JournalBuild(tmp_path, lambda: TODAY)
+    spare = caching.spare_site(tmp_path)
+    for version in (b"one", b"two", b"three"):  # every write changes every file: a new day's build
+        assert writer.write(BuildResult(files={"index.html": version, "a.html": version})) is None
+    deadline = time.monotonic() + 10
+    while output.set_aside_sites(spare) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert output.set_aside_sites(spare) == []
+    assert (tmp_path / "output" / "a.html").read_bytes() == b"three"
