@@ -41,7 +41,16 @@ from .output import (
 )
 from .problems import Problem, has_errors
 from .result import BuildResult
-from .shortcuts import OUTPUT_DIR, Inputs, notes_only, splice_notes, stamp, take_inputs, unchanged
+from .shortcuts import (
+    OUTPUT_DIR,
+    Inputs,
+    notes_only,
+    rewrites_all,
+    splice_notes,
+    stamp,
+    take_inputs,
+    unchanged,
+)
 from .workers import can_fork, cpu_count, map_chunks, map_chunks_beside, no_collection, settled_heap
 
 POOL_FILES = 1000  # parse in worker processes from this many changed files on
@@ -170,7 +179,7 @@ def build(
         quick = unchanged(root, inputs, last)
         if quick is not None:
             return quick
-        caching.spare_ahead(root, root / OUTPUT_DIR)
+        caching.spare_ahead(root, root / OUTPUT_DIR, sweep=not rewrites_all(inputs, last))
         try:
             return _cached_build(root, today, strict, (inputs, last, store), jobs)
         finally:

@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 from . import __version__
 from .digests import digest
 from .journal import ParseResult, contact_id, parse_bytes, read_bytes, read_with_stat
-from .output import MANIFEST, PageStore, clone_site, set_aside_sites, sweep
+from .output import MANIFEST, PageStore, clone_site, set_aside_sites, sweep_sites
 from .problems import Problem
 from .workers import Helper, pickled
 
@@ -369,27 +369,35 @@ def page_store(root: Path) -> PageStore:
 
 def spare_site(root: Path) -> Path:
     """Return where the site a build retired is kept, to be brought up to date by the next build;
-    if a helper is making it (spare_ahead), wait for it first."""
+    if a helper is making it (spare_ahead), wait for it first.
+
+    The build is about to write: helpers deleting retired sites stop here. For half a minute after
+    files are deleted, ext4 looks past each of their inodes whenever it makes a new file (they are
+    "recently deleted"), and a build that writes thousands of pages while thousands of files are
+    deleted beside it took a second longer.
+    """
     spare = root / CACHE_DIR / SPARE_DIR
     helper = _making.pop(spare, None)
     if helper is not None:
         helper.wait()
+    _stop_sweeping()
     return spare
 
 
-def spare_ahead(root: Path, out: Path) -> None:
+def spare_ahead(root: Path, out: Path, sweep: bool = True) -> None:
     """Start making the spare site from out in a helper process, if there is none: the cached
     build that follows a first one would else have no spare site to update, and link every file
     that did not change into a fresh staging folder, one by one, after rendering (0.1 s at 10,000
     contacts). The helper does it on the other core while this process loads and renders.
 
-    Sites set aside (output.set_aside: a build that changed most of the site retired one) are
-    deleted meanwhile by another helper, which settle_spares stops when the build is done.
+    With sweep, sites set aside (output.set_aside: a build that changed most of the site retired
+    one) are deleted meanwhile by another helper, stopped once the build is about to write
+    (spare_site). A build that may write every page does not sweep at all (see spare_site).
     """
     spare = root / CACHE_DIR / SPARE_DIR
-    retired = set_aside_sites(spare)
+    retired = set_aside_sites(spare) if sweep else []
     if retired:
-        _sweeping.append(Helper(partial(sweep, retired)))
+        _sweeping.append(Helper(partial(sweep_sites, retired)))
     if spare in _making or spare.exists() or not (out / MANIFEST).is_file():
         return
     _making[spare] = Helper(partial(clone_site, out, spare))
@@ -400,12 +408,16 @@ def settle_spares() -> None:
     stop those deleting retired ones: the next build goes on where they stopped."""
     while _making:
         _making.popitem()[1].wait()
+    _stop_sweeping()
+
+
+def _stop_sweeping() -> None:
     while _sweeping:
         _sweeping.pop().stop()
 
 
 _making: dict[Path, Helper] = {}  # spare site -> the helper process making it (spare_ahead)
-_sweeping: list[Helper] = []  # helper processes deleting retired sites (output.sweep)
+_sweeping: list[Helper] = []  # helper processes deleting retired sites (output.sweep_sites)
 
 
 def cache_folder(root: Path) -> Path:

@@ -274,7 +274,7 @@ def set_aside(spare: Path) -> None:
     the last link to their bytes: the file system frees their blocks there and then, at 10,000
     contacts 0.9 to 1.3 s in each process that writes. Without a spare, the next build links the
     live site into a new one instead (a tenth of that, beside loading), and the trash is deleted
-    by a process of its own (sweep).
+    by a process of its own (sweep_sites).
     """
     trash = spare.with_name(TRASH)
     with contextlib.suppress(OSError):  # it stays the spare, and is brought up to date as before
@@ -290,7 +290,7 @@ def set_aside_sites(spare: Path) -> list[str]:
         return []
 
 
-def sweep(folders: list[str]) -> None:
+def sweep_sites(folders: list[str]) -> None:
     """Delete sites set aside (see set_aside)."""
     for folder in folders:
         shutil.rmtree(folder, ignore_errors=True)

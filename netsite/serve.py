@@ -35,7 +35,7 @@ from urllib.parse import parse_qs, quote, unquote
 from . import cache as caching
 from .build import OUTPUT_DIR, Builder, BuildResult
 from .digests import digest
-from .output import OutputError, set_aside_sites, sweep, write_site
+from .output import OutputError, set_aside_sites, sweep_sites, write_site
 from .problems import counts_text
 from .watch import MAX_WAIT, QUIET, ChangeQueue, Changes, JournalWatcher, RebuildLoop
 from .words import plural
@@ -496,7 +496,7 @@ class JournalBuild:
             return f"output/ was not updated: {exc}"
         retired = set_aside_sites(spare)  # a new day's write set the last site aside: delete it meanwhile
         if retired:
-            threading.Thread(target=sweep, args=(retired,), name="netsite-sweep", daemon=True).start()
+            threading.Thread(target=sweep_sites, args=(retired,), name="netsite-sweep", daemon=True).start()
         return None
 
     def _sums(self, files: Mapping[str, bytes]) -> dict[str, str]:

@@ -141,6 +141,12 @@ def unchanged(root: Path, inputs: Inputs, last: Stamp | None) -> BuildResult | N
     return _result(root, last, WriteStats(0, len(last.paths), 0))
 
 
+def rewrites_all(inputs: Inputs, last: Stamp | None) -> bool:
+    """Tell whether a build may change every page: its code, TODAY, flags, config or templates are not
+    the last build's (or there was none)."""
+    return last is None or (inputs.context, inputs.others) != (last.seen.context, last.seen.others)
+
+
 def _comparable(root: Path, inputs: Inputs, last: Stamp) -> bool:
     """Tell whether the last build had the same code, TODAY, flags, input files, config and
     templates, and wrote the manifest now in its output."""

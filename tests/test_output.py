@@ -281,7 +281,7 @@ def test_a_site_set_aside_is_swept_and_later_ones_stay(tmp_path: Path) -> None:
     first = output.set_aside_sites(spare)
     assert [site_of(Path(folder)) for folder in first] == [SITE]
     stage(out, spare, {path: b"two" for path in SITE})  # set aside after the list was taken
-    output.sweep(first)
+    output.sweep_sites(first)
     assert [site_of(folder) for folder in trash_of(spare)] == [{path: b"one" for path in SITE}]
     assert site_of(out) == {path: b"two" for path in SITE}
 
