@@ -275,8 +275,13 @@ def set_aside(spare: Path) -> None:
     contacts 0.9 to 1.3 s in each process that writes. Without a spare, the next build links the
     live site into a new one instead (a tenth of that, beside loading), and the trash is deleted
     by a process of its own (sweep_sites).
+
+    At most one site waits in the trash: while one does (builds that may rewrite every page, one
+    after another, do not sweep), the retired site stays the spare, brought up to date as before.
     """
     trash = spare.with_name(TRASH)
+    if set_aside_sites(spare):
+        return
     with contextlib.suppress(OSError):  # it stays the spare, and is brought up to date as before
         trash.mkdir(exist_ok=True)
         spare.rename(trash / os.urandom(8).hex())

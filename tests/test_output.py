@@ -274,15 +274,18 @@ def test_a_retired_site_that_differs_in_most_files_is_set_aside(
     assert site_of(out) == last and site_of(spare) == then | edited
 
 
-def test_a_site_set_aside_is_swept_and_later_ones_stay(tmp_path: Path) -> None:
+def test_one_site_at_most_waits_in_the_trash_and_a_sweep_deletes_what_it_listed(tmp_path: Path) -> None:
     out, spare = output_and_spare(tmp_path)
     stage(out, spare, SITE)
-    stage(out, spare, {path: b"one" for path in SITE})
+    stage(out, spare, {path: b"one" for path in SITE})  # every file changed: SITE is set aside
     first = output.set_aside_sites(spare)
     assert [site_of(Path(folder)) for folder in first] == [SITE]
-    stage(out, spare, {path: b"two" for path in SITE})  # set aside after the list was taken
+    stage(out, spare, {path: b"two" for path in SITE})  # again, but one waits: "one" stays the spare
+    assert output.set_aside_sites(spare) == first and site_of(spare) == {path: b"one" for path in SITE}
+    later = spare.with_name(output.TRASH) / "later"
+    later.mkdir()  # set aside after the sweep listed what to delete
     output.sweep_sites(first)
-    assert [site_of(folder) for folder in trash_of(spare)] == [{path: b"one" for path in SITE}]
+    assert output.set_aside_sites(spare) == [str(later)]
     assert site_of(out) == {path: b"two" for path in SITE}
 
 
