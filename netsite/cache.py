@@ -369,18 +369,11 @@ def page_store(root: Path) -> PageStore:
 
 def spare_site(root: Path) -> Path:
     """Return where the site a build retired is kept, to be brought up to date by the next build;
-    if a helper is making it (spare_ahead), wait for it first.
-
-    The build is about to write: helpers deleting retired sites stop here. For half a minute after
-    files are deleted, ext4 looks past each of their inodes whenever it makes a new file (they are
-    "recently deleted"), and a build that writes thousands of pages while thousands of files are
-    deleted beside it took a second longer.
-    """
+    if a helper is making it (spare_ahead), wait for it first."""
     spare = root / CACHE_DIR / SPARE_DIR
     helper = _making.pop(spare, None)
     if helper is not None:
         helper.wait()
-    _stop_sweeping()
     return spare
 
 
@@ -391,8 +384,10 @@ def spare_ahead(root: Path, out: Path, sweep: bool = True) -> None:
     contacts). The helper does it on the other core while this process loads and renders.
 
     With sweep, sites set aside (output.set_aside: a build that changed most of the site retired
-    one) are deleted meanwhile by another helper, stopped once the build is about to write
-    (spare_site). A build that may write every page does not sweep at all (see spare_site).
+    one) are deleted meanwhile by another helper, stopped when the build is done (settle_spares).
+    A build that may write every page should not sweep: for half a minute after files are deleted,
+    ext4 looks past each of their inodes whenever it makes a new file (they were "recently
+    deleted"), and a build writing 10,000 pages beside a sweep took up to a second longer.
     """
     spare = root / CACHE_DIR / SPARE_DIR
     retired = set_aside_sites(spare) if sweep else []
@@ -408,10 +403,6 @@ def settle_spares() -> None:
     stop those deleting retired ones: the next build goes on where they stopped."""
     while _making:
         _making.popitem()[1].wait()
-    _stop_sweeping()
-
-
-def _stop_sweeping() -> None:
     while _sweeping:
         _sweeping.pop().stop()
 
