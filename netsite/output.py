@@ -296,9 +296,14 @@ def set_aside_sites(spare: Path) -> list[str]:
 
 
 def sweep_sites(folders: list[str]) -> None:
-    """Delete sites set aside (see set_aside)."""
+    """Delete sites set aside (see set_aside); anything else found in the trash goes too, a link
+    without what it points to."""
     for folder in folders:
-        shutil.rmtree(folder, ignore_errors=True)
+        if os.path.isdir(folder) and not os.path.islink(folder):
+            shutil.rmtree(folder, ignore_errors=True)
+        else:
+            with contextlib.suppress(OSError):
+                os.unlink(folder)
 
 
 def _same_device(a: Path, b: Path) -> bool:

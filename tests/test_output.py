@@ -274,6 +274,19 @@ def test_a_retired_site_that_differs_in_most_files_is_set_aside(
     assert site_of(out) == last and site_of(spare) == then | edited
 
 
+def test_a_sweep_deletes_a_file_or_a_link_in_the_trash_but_not_what_it_points_to(tmp_path: Path) -> None:
+    _, spare = output_and_spare(tmp_path)
+    trash = spare.with_name(output.TRASH)
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "keep.txt").write_text("mine")
+    trash.mkdir()
+    (trash / "stray.txt").write_text("x")
+    (trash / "link").symlink_to(tmp_path / "elsewhere", target_is_directory=True)
+    output.sweep_sites(output.set_aside_sites(spare))
+    assert output.set_aside_sites(spare) == []
+    assert (tmp_path / "elsewhere" / "keep.txt").read_text() == "mine"
+
+
 def test_one_site_at_most_waits_in_the_trash_and_a_sweep_deletes_what_it_listed(tmp_path: Path) -> None:
     out, spare = output_and_spare(tmp_path)
     stage(out, spare, SITE)
