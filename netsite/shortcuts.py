@@ -93,7 +93,7 @@ def take_inputs(root: Path, today: date, strict: bool, version: str, contacts: b
     stats: dict[str, StatKey | None] = dict.fromkeys(files[: len(names)])
     if contacts:
         stats.update(zip(stats, _stats_in(root / CONTACTS_DIR, names), strict=True))
-    stats.update((rel, _stat_of(root, rel)) for rel in files[len(names) :])
+    stats.update((rel, _stat_key(os.path.join(root, rel))) for rel in files[len(names) :])
     unsettled = frozenset(
         rel for rel, key in stats.items() if key is not None and not caching.settled(key, now)
     )
@@ -114,10 +114,6 @@ def _stats_in(folder: Path, names: list[str]) -> list[StatKey]:
         return [_stat_key(name, handle) for name in names]
     finally:
         os.close(handle)
-
-
-def _stat_of(root: Path, rel: str) -> StatKey:
-    return _stat_key(os.path.join(root, rel))
 
 
 def _stat_key(path: str, folder: int | None = None) -> StatKey:
