@@ -1,9 +1,9 @@
 """The plain subset of Markdown that notes mostly use, rendered without Python-Markdown's parsers.
 
 Most notes are headings, paragraphs (whose later lines may start like list items: Python-Markdown
-leaves them text), `> ` quotes, `---` rules, tight `- ` (or `* `, `+ `) or `1. ` lists (a list
-right after a list only of the other kind; an item may start with a task's `[ ] ` or `[x] `,
-which stays text) and simple tables
+leaves them text), `> ` quotes, `---` rules, `- ` (or `* `, `+ `) or `1. ` lists, tight or with
+blank lines between items (Python-Markdown's loose lists; an item may start with a task's `[ ] `
+or `[x] `, which stays text) and simple tables
 (`| a | b |` rows between borders, under a `| --- | :-: |` separator) of plain text with
 `**strong**` and `*emphasised*` or `_emphasised_` words, `` `code` ``, `[text](url)` links and
 `[[wikilinks]]`. For such a note this module writes the HTML Python-Markdown writes (with
@@ -108,8 +108,6 @@ class MarkdownSubset:
         elif lines[0].startswith(">"):
             self._quote(out, lines)
         elif _BULLET.match(lines[0]) or _NUMBERED.match(lines[0]):
-            if self.last_block == ("ol" if _NUMBERED.match(lines[0]) else "ul"):
-                raise Refused  # Python-Markdown makes one loose list of two of a kind
             self._list(out, lines)
         elif _NOT_TEXT.match(lines[0]) or any(
             _NOT_TEXT.match(line) and not _CONTINUED.match(line) for line in lines[1:]
@@ -140,20 +138,32 @@ class MarkdownSubset:
         self.last_block = tag
 
     def _list(self, out: list[str], lines: list[str]) -> None:
-        """Add a tight list, one item per line, all numbers or all bullets of one kind (`-`, `*`, `+`)."""
+        """Add a list, one item per line, all numbers or all bullets of one kind (`-`, `*`, `+`).
+
+        A list right after a list of its kind, a blank line between, goes on with it as Python-Markdown's
+        loose list does: the item before the blank line and the one after it each hold a paragraph.
+        """
         numbered = _NUMBERED.match(lines[0])
         tag = "ol" if numbered else "ul"
-        start = numbered.group(1) if numbered else "1"
-        out.append(f"<{tag}>" if start == "1" else f'<{tag} start="{_attribute(start)}">')
-        for line in lines:
-            m = (_NUMBERED if numbered else _BULLET).fullmatch(line)
-            if m is None:
-                raise Refused
-            if not numbered and line[0] != lines[0][0]:
-                raise Refused  # another bullet: Python-Markdown may or may not start another list
-            out.append(f"<li>{self._item(m.group(m.lastindex or 1))}</li>")
-        out.append(f"</{tag}>")
+        items = [f"<li>{self._item(self._item_text(line, lines[0][0], numbered))}</li>" for line in lines]
+        if self.last_block == tag:
+            out.pop()  # the closing tag of the list this one goes on with
+            out[-1], items[0] = _loose(out[-1]), _loose(items[0])
+        else:
+            start = numbered.group(1) if numbered else "1"
+            out.append(f"<{tag}>" if start == "1" else f'<{tag} start="{_attribute(start)}">')
+        out += [*items, f"</{tag}>"]
         self.last_block = tag
+
+    @staticmethod
+    def _item_text(line: str, bullet: str, numbered: re.Match[str] | None) -> str:
+        """Return a list line's text (after its number or bullet, the block's first line's bullet)."""
+        m = (_NUMBERED if numbered else _BULLET).fullmatch(line)
+        if m is None:
+            raise Refused
+        if not numbered and line[0] != bullet:
+            raise Refused  # another bullet: Python-Markdown may or may not start another list
+        return m.group(m.lastindex or 1)
 
     def _item(self, text: str) -> str:
         """Return the HTML of a list item's text: plain text, maybe after a task's `[ ] ` or `[x] `."""
@@ -230,6 +240,13 @@ class MarkdownSubset:
             return _element("em", {}, m.group("uem"))
         url = m.group("url")
         return _element("a", {"href": url} if is_safe_link(url) else {}, m.group("text"))
+
+
+def _loose(item: str) -> str:
+    """Return a list item's HTML with its text in a paragraph (as it is already, if it is)."""
+    if item.startswith("<li>\n<p>"):
+        return item
+    return f"<li>\n<p>{item[4:-5]}</p>\n</li>"
 
 
 def _column_style(separator: str) -> str:

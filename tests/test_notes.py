@@ -210,6 +210,34 @@ def test_crlf_line_ends_give_what_python_markdown_gives(text: str) -> None:
     assert renderer.render(crlf) == by_python_markdown(renderer, crlf)
 
 
+ITEMS = st.sampled_from(
+    ["- a", "- **b** c", "* [[Ann]]", "+ d", "1. e", "2. f [[x|Y]]", "- [ ] g", "10. h", "- # i"]
+)
+BETWEEN = st.sampled_from(["\n\n", "\n\n", "\n\n\n", "\n", "\n\nText.\n\n", "\n## H\n", "\n\n> q\n\n"])
+
+
+@st.composite
+def lists(draw: st.DrawFn) -> str:
+    """Lists of one to three items, one after another with blank lines, text or headings between."""
+    blocks = [
+        "\n".join(draw(st.lists(ITEMS, min_size=1, max_size=3))) for _ in range(draw(st.integers(1, 4)))
+    ]
+    return "".join(block + draw(BETWEEN) for block in blocks)
+
+
+@settings(max_examples=600, deadline=None)
+@given(text=lists())
+@example(text="- a\n- b\n\n- c\n- d\n")
+@example(text="- a\n\n- b\n\n- c\n")
+@example(text="3. a\n\n7. b\n8. c\n")
+@example(text="- a\n\n* b\n\n+ c\n")
+def test_lists_after_blank_lines_take_the_shortcut_as_python_markdown_reads_them(text: str) -> None:
+    """A list that goes on after a blank line is one loose list: the items either side of each blank
+    line hold a paragraph."""
+    renderer = NotesRenderer(resolve, False)
+    assert renderer.render(text) == by_python_markdown(renderer, text)
+
+
 @pytest.mark.parametrize(
     "text",
     [
@@ -228,6 +256,7 @@ def test_crlf_line_ends_give_what_python_markdown_gives(text: str) -> None:
         "Topics:\n- roadmap, with [[Ann]]\n- hiring\n1) next steps",
         "Advice:\n\n- update the CV\n- ask for *two* names\n\n1. send thanks\n2. follow up\n\n- then rest",
         "Met at the fair.\n\n---\n\nNext:\n\n- [ ] send the CV\n- [x] thank **Ann**\n\n***",
+        "Asked:\n\n- the roadmap\n\n- who hires, and when\n- [[Ann]]\n\n1. thank her\n\n2. follow up",
     ],
 )
 def test_plain_notes_take_the_shortcut(text: str) -> None:
@@ -248,13 +277,10 @@ def test_plain_notes_take_the_shortcut(text: str) -> None:
         "* * *",
         "- a\n* b",
         "*a**b*",
-        "- a\n\n- b",
-        "1. a\n\n2. b",
         "- [ ] ask [[Ann]]",
         "- [x] [the guide](https://example.com)",
         "- - -",
         "Text\n---",
-        "- a\n\n* b",
         "- a\ncontinued",
         "a paragraph\n- - -",
         "_a",
