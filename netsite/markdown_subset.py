@@ -2,8 +2,8 @@
 
 Most notes are headings, paragraphs (whose later lines may start like list items: Python-Markdown
 leaves them text), `> ` quotes, `---` rules, `- ` (or `* `, `+ `) or `1. ` lists, tight or with
-blank lines between items (Python-Markdown's loose lists; an item may start with a task's `[ ] `
-or `[x] `, which stays text) and simple tables
+blank lines between items (Python-Markdown's loose lists), with lists inside items indented four
+spaces a level (an item may start with a task's `[ ] ` or `[x] `, which stays text) and simple tables
 (`| a | b |` rows between borders, under a `| --- | :-: |` separator) of plain text with
 `**strong**` and `*emphasised*` or `_emphasised_` words, `` `code` ``, `[text](url)` links and
 `[[wikilinks]]`. For such a note this module writes the HTML Python-Markdown writes (with
@@ -37,6 +37,7 @@ _CONTINUED = re.compile(r"(?:[-+]|\d+[.)]) (?![-*_ ]*$)\S")
 _RULE = re.compile(r"-{3,}|\*{3,}|_{3,}")  # a thematic break, when it is a block of its own
 _TASK = re.compile(r"\[[ xX]\] (?=\S)")  # a list item's `[ ] ` or `[x] `: Python-Markdown leaves it text
 _BULLET = re.compile(r"([-*+]) (\S.*)")
+_DEEPEST = 5  # lists inside lists this deep and no deeper (the subset recurses once a level)
 _NUMBERED = re.compile(r"(\d+)\. (\S.*)")
 _HEADING = re.compile(r"(#{1,6})([^#]*)")
 _LINK = r"\[(?P<text>[^\[\]*_|\n]+)\]\((?P<url>[^\s()<>\"'\\]+)\)"
@@ -138,32 +139,45 @@ class MarkdownSubset:
         self.last_block = tag
 
     def _list(self, out: list[str], lines: list[str]) -> None:
-        """Add a list, one item per line, all numbers or all bullets of one kind (`-`, `*`, `+`).
+        """Add a list, one item per line, all numbers or all bullets of one kind (`-`, `*`, `+`); the
+        lines indented four spaces more below an item are a list inside it (see _items).
 
         A list right after a list of its kind, a blank line between, goes on with it as Python-Markdown's
         loose list does: the item before the blank line and the one after it each hold a paragraph.
         """
         numbered = _NUMBERED.match(lines[0])
         tag = "ol" if numbered else "ul"
-        items = [f"<li>{self._item(self._item_text(line, lines[0][0], numbered))}</li>" for line in lines]
+        items = self._items(lines, "")
         if self.last_block == tag:
             out.pop()  # the closing tag of the list this one goes on with
             out[-1], items[0] = _loose(out[-1]), _loose(items[0])
         else:
-            start = numbered.group(1) if numbered else "1"
-            out.append(f"<{tag}>" if start == "1" else f'<{tag} start="{_attribute(start)}">')
+            out.append(_opening(tag, numbered))
         out += [*items, f"</{tag}>"]
         self.last_block = tag
 
-    @staticmethod
-    def _item_text(line: str, bullet: str, numbered: re.Match[str] | None) -> str:
-        """Return a list line's text (after its number or bullet, the block's first line's bullet)."""
-        m = (_NUMBERED if numbered else _BULLET).fullmatch(line)
-        if m is None:
+    def _items(self, lines: list[str], indent: str) -> list[str]:
+        """Return the items of a list whose lines start with indent, each with the list its lines
+        indented four spaces more make, if any (as Python-Markdown writes it: right after the text)."""
+        numbered = _NUMBERED.match(lines[0][len(indent) :])
+        bullet = lines[0][len(indent)]
+        inner, items, at = indent + "    ", [], 0
+        while at < len(lines):
+            end = next((i for i in range(at + 1, len(lines)) if not lines[i].startswith(inner)), len(lines))
+            text = self._item(_item_text(lines[at][len(indent) :], bullet, numbered))
+            items.append(f"<li>{text}{self._inner_list(lines[at + 1 : end], inner)}</li>")
+            at = end
+        return items
+
+    def _inner_list(self, lines: list[str], indent: str) -> str:
+        """Return the list of an item's indented lines (none: no list), refusing any nested too deep."""
+        if not lines:
+            return ""
+        if len(indent) > 4 * _DEEPEST:
             raise Refused
-        if not numbered and line[0] != bullet:
-            raise Refused  # another bullet: Python-Markdown may or may not start another list
-        return m.group(m.lastindex or 1)
+        numbered = _NUMBERED.match(lines[0][len(indent) :])
+        tag = "ol" if numbered else "ul"
+        return f"{_opening(tag, numbered)}\n{chr(10).join(self._items(lines, indent))}\n</{tag}>\n"
 
     def _item(self, text: str) -> str:
         """Return the HTML of a list item's text: plain text, maybe after a task's `[ ] ` or `[x] `."""
@@ -242,10 +256,28 @@ class MarkdownSubset:
         return _element("a", {"href": url} if is_safe_link(url) else {}, m.group("text"))
 
 
+def _item_text(line: str, bullet: str, numbered: re.Match[str] | None) -> str:
+    """Return a list line's text, after its number or bullet (the bullet its list's first line has)."""
+    m = (_NUMBERED if numbered else _BULLET).fullmatch(line)
+    if m is None:
+        raise Refused  # another kind of item, text, or one indented otherwise than by four spaces
+    if not numbered and line[0] != bullet:
+        raise Refused  # another bullet: Python-Markdown may or may not start another list
+    return m.group(m.lastindex or 1)
+
+
+def _opening(tag: str, numbered: re.Match[str] | None) -> str:
+    """Return a list's opening tag: an ordered one says its first number unless it is 1."""
+    start = numbered.group(1) if numbered else "1"
+    return f"<{tag}>" if start == "1" else f'<{tag} start="{_attribute(start)}">'
+
+
 def _loose(item: str) -> str:
     """Return a list item's HTML with its text in a paragraph (as it is already, if it is)."""
     if item.startswith("<li>\n<p>"):
         return item
+    if "<ul>" in item or "<ol" in item:
+        raise Refused  # a list inside: Python-Markdown puts the text before it in a paragraph
     return f"<li>\n<p>{item[4:-5]}</p>\n</li>"
 
 

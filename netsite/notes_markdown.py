@@ -6,6 +6,7 @@ is imported only when a note needs it.
 
 from __future__ import annotations
 
+import html
 import re
 import xml.etree.ElementTree as ET
 from functools import cache
@@ -115,6 +116,23 @@ def load_extensions() -> None:
     markdown.Markdown(extensions=EXTENSIONS)
 
 
+# Columns of indentation past which a note is shown as its text: lists nested a hundred deep.
+# Python-Markdown takes time as the cube of the depth (0.14 s at 200, 161 s at 2,000) and fails
+# with a RecursionError some 250 deep.
+MAX_INDENT = 400
+_INDENT = re.compile(r"^[ \t]+", re.MULTILINE)
+
+
+def _deepest_indent(text: str) -> int:
+    """Return the most columns any line of text is indented by (a tab to the next multiple of four)."""
+    return max((len(m.group().expandtabs(4)) for m in _INDENT.finditer(text)), default=0)
+
+
+def _as_text(text: str) -> str:
+    """Return a note as preformatted text."""
+    return f"<pre>{html.escape(text, quote=False)}</pre>"
+
+
 class Converters:
     """Reusable Markdown converters, one per set of inline patterns a note can need."""
 
@@ -123,8 +141,16 @@ class Converters:
         self.converters: dict[frozenset[str], markdown.Markdown] = {}
 
     def render(self, text: str) -> str:
-        """Return the HTML of one note."""
-        return self._converter(_absent_patterns(text)).reset().convert(text)
+        """Return the HTML of one note; one indented past MAX_INDENT, or that Python-Markdown cannot
+        parse, is shown as its text."""
+        if _deepest_indent(text) > MAX_INDENT:
+            return _as_text(text)
+        absent = _absent_patterns(text)
+        try:
+            return self._converter(absent).reset().convert(text)
+        except RecursionError:
+            del self.converters[absent]  # its parser may have been left mid-way
+            return _as_text(text)
 
     def _converter(self, absent: frozenset[str]) -> markdown.Markdown:
         """Return the converter without the inline patterns that are absent (building one is slow)."""

@@ -18,6 +18,8 @@ GOOD = {
     "q?x.md": "---\nname: Question\n---\n",
     "100%.md": "---\nname: Percent\n---\n",
     "ünïcode.md": "---\nname: Ünï Còde\nreferred_by: '[[Space Name]]'\n---\n[[a#b]] and [[100%]]\n",
+    # Lists nested 400 deep: more than Python-Markdown recurses through (RecursionError).
+    "deep.md": "---\nname: Deep\n---\n" + "\n".join("    " * i + "- x <b>" for i in range(400)) + "\n",
 }
 BROKEN = {
     "empty.md": ("", 1),
@@ -58,6 +60,7 @@ def test_build_survives_and_renders_every_good_contact(hostile: Path) -> None:
     for name, (_text, line) in BROKEN.items():
         assert (f"contacts/{name}", line) in problems, name
     assert ("contacts/binary.md", 2) in problems
+    assert "<pre>- x &lt;b&gt;\n    - x &lt;b&gt;" in result.files["contacts/deep.html"].decode()
 
 
 def test_check_reports_with_path_and_line_and_exits_1(hostile: Path, capsys) -> None:
