@@ -3,14 +3,15 @@
 Most notes are headings, paragraphs (whose later lines may start like list items: Python-Markdown
 leaves them text), `> ` quotes, `---` rules, `- ` (or `* `, `+ `) or `1. ` lists, tight or with
 blank lines between items (Python-Markdown's loose lists), with lists inside items indented four
-spaces a level (an item may start with a task's `[ ] ` or `[x] `, which stays text) and simple tables
-(`| a | b |` rows between borders, under a `| --- | :-: |` separator) of plain text with
-`**strong**` and `*emphasised*` or `_emphasised_` words, `` `code` ``, `[text](url)` links and
-`[[wikilinks]]`. For such a note this module writes the HTML Python-Markdown writes (with
-notes.py's configuration: sane_lists, tables, wikilinks, safe links), escaped as its serializer
-escapes, byte for byte, in a fraction of the time. Any note outside the subset, or any doubt, gives
-None and goes through Python-Markdown; tests/test_notes.py checks both paths against each other
-on generated notes, tables and quotes.
+spaces a level (an item may start with a task's `[ ] ` or `[x] `, which stays text) and simple
+tables (`| a | b |` rows between borders, under a `| --- | :-: |` separator) of plain text with
+`**strong**` and `*emphasised*` or `_emphasised_` words, `` `code` ``, `[text](url)` links,
+`[[wikilinks]]` and hard line breaks (two spaces or more at a line's end). For such a note this
+module writes the HTML Python-Markdown writes (with notes.py's configuration: sane_lists, tables,
+wikilinks, safe links), escaped as its serializer escapes, byte for byte, in a fraction of the
+time. Any note outside the subset, or any doubt, gives None and goes through Python-Markdown;
+tests/test_notes.py checks both paths against each other on generated notes, lists, line breaks,
+tables and quotes.
 
 Why this subset is safe: its inline constructs never overlap or nest, so Python-Markdown's inline
 patterns, which run one after another by priority, find exactly the tokens one left-to-right scan
@@ -23,10 +24,10 @@ import re
 from collections.abc import Callable
 
 # Characters or sequences that could start a construct outside the subset: escapes, HTML, tabs
-# and other white space but space and newline, control characters, hard line breaks, images,
-# entities, and backticks in a row.
+# and other white space but space and newline, control characters, images, entities, and
+# backticks in a row.
 _REFUSED = re.compile(
-    r"[\\<\x00-\x09\x0b-\x1f\x7f]|[^\S \n]|  \n|  $|!\[|&(?:#[0-9]+|#x[0-9a-fA-F]+|[a-zA-Z0-9]+);|``"
+    r"[\\<\x00-\x09\x0b-\x1f\x7f]|[^\S \n]|!\[|&(?:#[0-9]+|#x[0-9a-fA-F]+|[a-zA-Z0-9]+);|``"
 )
 # A line that would start anything but a paragraph: code, heading, list, quote, rule, setext
 # underline, table row, or an asterisk that starts no `*emphasis*`.
@@ -212,8 +213,15 @@ class MarkdownSubset:
         return f"<tr>\n{shown}</tr>\n"
 
     def _inline(self, text: str) -> str:
-        """Return the HTML of a line or paragraph: `code` first, as Python-Markdown finds it, then
-        the rest (a token around or across code is left stray, and refused)."""
+        """Return the HTML of a line or paragraph; two spaces at a line's end break it (`<br />`), which
+        Python-Markdown finds before emphasis and wikilinks: a token across a break is left stray."""
+        if "  \n" not in text:
+            return self._line(text)
+        return "<br />\n".join(map(self._line, text.split("  \n")))
+
+    def _line(self, text: str) -> str:
+        """Return the HTML of text without breaks: `code` first, as Python-Markdown finds it, then the
+        rest (a token around or across code is left stray, and refused)."""
         if "`" not in text:
             return self._tokens(text)
         pieces, start = [], 0

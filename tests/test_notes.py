@@ -250,6 +250,35 @@ def test_lists_take_the_shortcut_as_python_markdown_reads_them(text: str) -> Non
     assert renderer.render(text) == by_python_markdown(renderer, text)
 
 
+LINE_ENDS = st.sampled_from(["\n", "  \n", "  \n", "   \n", "    \n", " \n", "  \n\n", "\n\n"])
+LINE_WORDS = st.lists(
+    st.sampled_from(
+        ["a", "**b**", "*c*", "_d_", "[[Ann]]", "[t](https://e.com)", "`e`", "f", "**", "`", "["]
+    ),
+    min_size=1,
+    max_size=4,
+).map(" ".join)
+
+
+@st.composite
+def broken_lines(draw: st.DrawFn) -> str:
+    """Lines of text, quoted or listed or plain, some ending in two spaces or more (a hard break)."""
+    lead = draw(st.sampled_from(["", "", "> ", "- ", "## "]))
+    lines = [lead + draw(LINE_WORDS) + draw(LINE_ENDS) for _ in range(draw(st.integers(1, 4)))]
+    return "".join(lines) + draw(st.sampled_from(["", "  ", "end"]))
+
+
+@settings(max_examples=800, deadline=None)
+@given(text=broken_lines())
+@example(text="line one  \nline two   \n**three**  \nfour  ")
+@example(text="> she said  \n> yes to [[Ann]]  \n")
+def test_hard_line_breaks_take_the_shortcut_as_python_markdown_reads_them(text: str) -> None:
+    """Two spaces or more at a line's end break it where Python-Markdown breaks it: inside a paragraph
+    or quote, not at a block's end, where the spaces stay."""
+    renderer = NotesRenderer(resolve, False)
+    assert renderer.render(text) == by_python_markdown(renderer, text)
+
+
 def test_lists_nested_past_what_python_markdown_can_read_are_shown_as_text() -> None:
     """Python-Markdown takes time as the cube of how deep lists nest, and fails some 250 deep: a note
     indented past MAX_INDENT is shown as its text; the subset refuses it without recursing as deep."""
@@ -300,6 +329,7 @@ def test_a_note_python_markdown_fails_on_is_shown_as_text(monkeypatch: pytest.Mo
         "Met at the fair.\n\n---\n\nNext:\n\n- [ ] send the CV\n- [x] thank **Ann**\n\n***",
         "Asked:\n\n- the roadmap\n\n- who hires, and when\n- [[Ann]]\n\n1. thank her\n\n2. follow up",
         "TIARA:\n\n- Trends\n    - payments\n    - *AI*\n- Advice\n    1. ask [[Ann]]\n        - soon",
+        "Called her.  \nShe said **yes**   \nto [[Ann]].\n\n> keep  \n> going  ",
     ],
 )
 def test_plain_notes_take_the_shortcut(text: str) -> None:
