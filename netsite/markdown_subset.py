@@ -281,12 +281,13 @@ def _opening(tag: str, numbered: re.Match[str] | None) -> str:
 
 
 def _loose(item: str) -> str:
-    """Return a list item's HTML with its text in a paragraph (as it is already, if it is)."""
+    """Return a list item's HTML with its text in a paragraph (as it is already, if it is), before the
+    list inside it, if any (no text holds `<ul>` or `<ol`: a `<` in a note is refused)."""
     if item.startswith("<li>\n<p>"):
         return item
-    if "<ul>" in item or "<ol" in item:
-        raise Refused  # a list inside: Python-Markdown puts the text before it in a paragraph
-    return f"<li>\n<p>{item[4:-5]}</p>\n</li>"
+    inner = item[4:-5]
+    cut = min((at for at in (inner.find("<ul>"), inner.find("<ol")) if at >= 0), default=len(inner))
+    return f"<li>\n<p>{inner[:cut]}</p>\n{inner[cut:]}</li>"
 
 
 def _column_style(separator: str) -> str:

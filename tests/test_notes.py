@@ -243,6 +243,7 @@ def lists(draw: st.DrawFn) -> str:
 @example(text="- a\n\n* b\n\n+ c\n")
 @example(text="- a\n    - b\n        - c\n- d\n    1. e\n")
 @example(text="- a\n    - b\n- c\n\n- d\n")
+@example(text="- a\n    - b\n        - c\n\n- d\n    1. e\n\n- f\n")
 def test_lists_take_the_shortcut_as_python_markdown_reads_them(text: str) -> None:
     """A list that goes on after a blank line is one loose list: the items either side of each blank
     line hold a paragraph. Lines indented four spaces more below an item are a list inside it."""
