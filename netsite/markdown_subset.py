@@ -3,8 +3,9 @@
 Most notes are headings, paragraphs (whose later lines may start like list items: Python-Markdown
 leaves them text), `> ` quotes, `---` rules, `- ` (or `* `, `+ `) or `1. ` lists, tight or with
 blank lines between items (Python-Markdown's loose lists), with lists inside items indented four
-spaces a level (an item may start with a task's `[ ] ` or `[x] `, which stays text) and simple
-tables (`| a | b |` rows between borders, under a `| --- | :-: |` separator) of plain text with
+spaces a level and items wrapped over lines (an item may start with a task's `[ ] ` or `[x] `,
+which stays text) and simple tables (`| a | b |` rows between borders, under a `| --- | :-: |`
+separator) of plain text with
 `**strong**` and `*emphasised*` or `_emphasised_` words, `` `code` ``, `[text](url)` links,
 `[[wikilinks]]` and hard line breaks (two spaces or more at a line's end). For such a note this
 module writes the HTML Python-Markdown writes (with notes.py's configuration: sane_lists, tables,
@@ -159,14 +160,23 @@ class MarkdownSubset:
 
     def _items(self, lines: list[str], indent: str) -> list[str]:
         """Return the items of a list whose lines start with indent, each with the list its lines
-        indented four spaces more make, if any (as Python-Markdown writes it: right after the text)."""
+        indented four spaces more make, if any (as Python-Markdown writes it: right after the text).
+
+        At the top, an item's text may go on over the lines below it, before any list inside it
+        (wrapped lines, indented or not), which Python-Markdown keeps as they are, spaces and all.
+        """
         numbered = _NUMBERED.match(lines[0][len(indent) :])
         bullet = lines[0][len(indent)]
         inner, items, at = indent + "    ", [], 0
         while at < len(lines):
-            end = next((i for i in range(at + 1, len(lines)) if not lines[i].startswith(inner)), len(lines))
-            text = self._item(_item_text(lines[at][len(indent) :], bullet, numbered))
-            items.append(f"<li>{text}{self._inner_list(lines[at + 1 : end], inner)}</li>")
+            text = _item_text(lines[at][len(indent) :], bullet, numbered)
+            at += 1
+            while at < len(lines) and not indent and _continues(lines[at]):
+                if text.endswith("  ") and lines[at].startswith(" "):
+                    raise Refused  # a break before an indented line: Python-Markdown may drop its spaces
+                text, at = f"{text}\n{lines[at]}", at + 1
+            end = next((i for i in range(at, len(lines)) if not lines[i].startswith(inner)), len(lines))
+            items.append(f"<li>{self._item(text)}{self._inner_list(lines[at:end], inner)}</li>")
             at = end
         return items
 
@@ -272,6 +282,13 @@ def _item_text(line: str, bullet: str, numbered: re.Match[str] | None) -> str:
     if not numbered and line[0] != bullet:
         raise Refused  # another bullet: Python-Markdown may or may not start another list
     return m.group(m.lastindex or 1)
+
+
+def _continues(line: str) -> bool:
+    """Tell whether a line below a list item goes on with its text: not blank, nor an item (of this
+    list or one inside), nor anything else that could start something else."""
+    text = line.lstrip(" ")
+    return bool(text) and _NOT_TEXT.match(text) is None
 
 
 def _opening(tag: str, numbered: re.Match[str] | None) -> str:

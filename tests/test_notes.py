@@ -213,6 +213,24 @@ def test_crlf_line_ends_give_what_python_markdown_gives(text: str) -> None:
 ITEM_TEXT = st.sampled_from(["a", "**b** c", "[[Ann]]", "[ ] g", "d [[x|Y]]", "e", "f", "# i"])
 BETWEEN = st.sampled_from(["\n\n", "\n\n", "\n\n\n", "\n", "\n\nText.\n\n", "\n## H\n", "\n\n> q\n\n"])
 ODD_PAD = st.sampled_from(["  ", "     ", "\t", "        "])  # not four spaces a level
+# Lines that go on with an item's text (wrapped), or look as if they might.
+CONTINUED = st.sampled_from(
+    [
+        "  and more",
+        "continued [[Ann]]",
+        "   three",
+        "  **b** c",
+        "  x  ",
+        "  # x",
+        "  > q",
+        "  - s",
+        "  ---",
+        " *c",
+        "    four",
+        "      six",
+        "        eight [[Ann]]",
+    ]
+)
 
 
 @st.composite
@@ -225,6 +243,7 @@ def list_block(draw: st.DrawFn) -> str:
         pad = "    " * depth if draw(st.integers(0, 9)) else draw(ODD_PAD)
         marker = markers[depth] if draw(st.integers(0, 9)) else draw(st.sampled_from(["- ", "3. "]))
         lines.append(pad + marker + draw(ITEM_TEXT))
+        lines += draw(st.lists(CONTINUED, max_size=2)) if draw(st.integers(0, 3)) == 0 else []
         depth = draw(st.integers(0, min(depth + 1, 3)))
     return "\n".join(lines)
 
@@ -243,6 +262,9 @@ def lists(draw: st.DrawFn) -> str:
 @example(text="- a\n\n* b\n\n+ c\n")
 @example(text="- a\n    - b\n        - c\n- d\n    1. e\n")
 @example(text="- a\n    - b\n- c\n\n- d\n")
+@example(text="- a\n  ")
+@example(text="- a\n  x  \n  **b** c\n\n")
+@example(text="- a\n    four\n    - b\n      six\n")
 @example(text="- a\n    - b\n        - c\n\n- d\n    1. e\n\n- f\n")
 def test_lists_take_the_shortcut_as_python_markdown_reads_them(text: str) -> None:
     """A list that goes on after a blank line is one loose list: the items either side of each blank
@@ -331,6 +353,7 @@ def test_a_note_python_markdown_fails_on_is_shown_as_text(monkeypatch: pytest.Mo
         "Asked:\n\n- the roadmap\n\n- who hires, and when\n- [[Ann]]\n\n1. thank her\n\n2. follow up",
         "TIARA:\n\n- Trends\n    - payments\n    - *AI*\n- Advice\n    1. ask [[Ann]]\n        - soon",
         "Called her.  \nShe said **yes**   \nto [[Ann]].\n\n> keep  \n> going  ",
+        "- asked about the roadmap and how the platform team hires,\n  and she suggested [[Ann]]\n- b",
     ],
 )
 def test_plain_notes_take_the_shortcut(text: str) -> None:
@@ -355,7 +378,6 @@ def test_plain_notes_take_the_shortcut(text: str) -> None:
         "- [x] [the guide](https://example.com)",
         "- - -",
         "Text\n---",
-        "- a\ncontinued",
         "a paragraph\n- - -",
         "_a",
         "__strong__",
