@@ -5,14 +5,13 @@ leaves them text), `> ` quotes, `---` rules, `- ` (or `* `, `+ `) or `1. ` lists
 blank lines between items (Python-Markdown's loose lists), with lists inside items indented four
 spaces a level and items wrapped over lines (an item may start with a task's `[ ] ` or `[x] `,
 which stays text) and simple tables (`| a | b |` rows between borders, under a `| --- | :-: |`
-separator) of plain text with
-`**strong**` and `*emphasised*` or `_emphasised_` words, `` `code` ``, `[text](url)` links,
-`[[wikilinks]]` and hard line breaks (two spaces or more at a line's end). For such a note this
-module writes the HTML Python-Markdown writes (with notes.py's configuration: sane_lists, tables,
-wikilinks, safe links), escaped as its serializer escapes, byte for byte, in a fraction of the
-time. Any note outside the subset, or any doubt, gives None and goes through Python-Markdown;
-tests/test_notes.py checks both paths against each other on generated notes, lists, line breaks,
-tables and quotes.
+separator) of plain text with `**strong**` and `*emphasised*` or `_emphasised_` words,
+`` `code` ``, `[text](url)` links, `[[wikilinks]]` and hard line breaks (two spaces or more at a
+line's end). For such a note this module writes the HTML Python-Markdown writes (with notes.py's
+configuration: sane_lists, tables, wikilinks, safe links), escaped as its serializer escapes,
+byte for byte, in a fraction of the time. Any note outside the subset, or any doubt, gives None
+and goes through Python-Markdown; tests/test_notes.py checks both paths against each other on
+generated notes, lists, line breaks, tables and quotes.
 
 Why this subset is safe: its inline constructs never overlap or nest, so Python-Markdown's inline
 patterns, which run one after another by priority, find exactly the tokens one left-to-right scan
@@ -39,8 +38,8 @@ _CONTINUED = re.compile(r"(?:[-+]|\d+[.)]) (?![-*_ ]*$)\S")
 _RULE = re.compile(r"-{3,}|\*{3,}|_{3,}")  # a thematic break, when it is a block of its own
 _TASK = re.compile(r"\[[ xX]\] (?=\S)")  # a list item's `[ ] ` or `[x] `: Python-Markdown leaves it text
 _BULLET = re.compile(r"([-*+]) (\S.*)")
-_DEEPEST = 5  # lists inside lists this deep and no deeper (the subset recurses once a level)
 _NUMBERED = re.compile(r"(\d+)\. (\S.*)")
+_DEEPEST = 5  # lists inside lists this deep and no deeper (the subset recurses once a level)
 _HEADING = re.compile(r"(#{1,6})([^#]*)")
 _LINK = r"\[(?P<text>[^\[\]*_|\n]+)\]\((?P<url>[^\s()<>\"'\\]+)\)"
 _STRONG = r"\*\*(?P<strong>[^\s*\[\]_|](?:[^*\[\]_|\n]*[^\s*\[\]_|])?)\*\*"
