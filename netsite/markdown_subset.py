@@ -165,7 +165,7 @@ class MarkdownSubset:
         (wrapped lines, indented or not), which Python-Markdown keeps as they are, spaces and all.
         """
         numbered = _NUMBERED.match(lines[0][len(indent) :])
-        bullet = lines[0][len(indent)]
+        bullet = lines[0][len(indent) : len(indent) + 1]  # none: a line of spaces, which is refused
         inner, items, at = indent + "    ", [], 0
         while at < len(lines):
             text = _item_text(lines[at][len(indent) :], bullet, numbered)

@@ -263,6 +263,7 @@ def lists(draw: st.DrawFn) -> str:
 @example(text="- a\n    - b\n        - c\n- d\n    1. e\n")
 @example(text="- a\n    - b\n- c\n\n- d\n")
 @example(text="- a\n  ")
+@example(text="- a\n    ")
 @example(text="- a\n  x  \n  **b** c\n\n")
 @example(text="- a\n    four\n    - b\n      six\n")
 @example(text="- a\n    - b\n        - c\n\n- d\n    1. e\n\n- f\n")
