@@ -67,7 +67,10 @@ class NotesRenderer:
     def render(self, text: str) -> str:
         """Return the HTML of one note."""
         # Python-Markdown reads CRLF line ends as LF: so does the subset, given LF (a Windows checkout).
-        html = self.subset.render(text.replace("\r\n", "\n"))
+        try:
+            html = self.subset.render(text.replace("\r\n", "\n"))
+        except Exception:  # a note the subset trips over: Python-Markdown, which it stands in for, reads it
+            html = None
         return self.python_markdown(text) if html is None else html
 
     def python_markdown(self, text: str) -> str:
