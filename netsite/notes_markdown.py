@@ -16,6 +16,7 @@ from markdown.extensions import Extension
 from markdown.inlinepatterns import InlineProcessor
 from markdown.treeprocessors import Treeprocessor
 
+from .contact import deep_line
 from .markdown_subset import is_safe_link
 from .notes import WIKILINK, Resolve, wikilink_element
 
@@ -116,18 +117,6 @@ def load_extensions() -> None:
     markdown.Markdown(extensions=EXTENSIONS)
 
 
-# Columns of indentation past which a note is shown as its text: lists nested a hundred deep.
-# Python-Markdown takes time as the cube of the depth (0.14 s at 200, 161 s at 2,000) and fails
-# with a RecursionError some 250 deep.
-MAX_INDENT = 400
-_INDENT = re.compile(r"^[ \t]+", re.MULTILINE)
-
-
-def _deepest_indent(text: str) -> int:
-    """Return the most columns any line of text is indented by (a tab to the next multiple of four)."""
-    return max((len(m.group().expandtabs(4)) for m in _INDENT.finditer(text)), default=0)
-
-
 def _as_text(text: str) -> str:
     """Return a note as preformatted text."""
     return f"<pre>{html.escape(text, quote=False)}</pre>"
@@ -141,9 +130,9 @@ class Converters:
         self.converters: dict[frozenset[str], markdown.Markdown] = {}
 
     def render(self, text: str) -> str:
-        """Return the HTML of one note; one indented past MAX_INDENT, or that Python-Markdown cannot
+        """Return the HTML of one note; one indented past NOTES_MAX_INDENT, or that Python-Markdown cannot
         parse, is shown as its text."""
-        if _deepest_indent(text) > MAX_INDENT:
+        if deep_line(text) is not None:
             return _as_text(text)
         absent = _absent_patterns(text)
         try:

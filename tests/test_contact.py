@@ -9,7 +9,7 @@ from datetime import date
 
 import pytest
 
-from netsite.contact import Contact, parse_contact
+from netsite.contact import NOTES_MAX_INDENT, Contact, parse_contact
 from netsite.forest import Resolver
 from netsite.journal import parse_bytes
 from netsite.problems import Problem
@@ -245,6 +245,20 @@ def test_unknown_keys_are_kept_in_order_with_their_values() -> None:
     assert contact.extra == (("favourite_coffee", "flat white"), ("kids", 2), ("languages", ["en", "de"]))
     assert contact.company == "Acme"
     assert contact.line("favourite_coffee") == 3
+
+
+def test_notes_indented_past_what_is_rendered_get_a_warning_at_their_first_such_line() -> None:
+    """Notes indented more than NOTES_MAX_INDENT columns are shown as plain text (notes_markdown.py):
+    the file's problems say so, where it starts (a tab counts to the next multiple of four)."""
+    head = doc("---", "name: X", "---", "- a")  # the notes start at line 4
+    deep = head + " " * 400 + "- fine\n" + " " * 401 + "- deep\n" + " " * 900 + "- deeper\n"
+    _, problem = only_problem(deep)
+    assert (problem.path, problem.line, problem.severity) == (PATH, 6, "warning")
+    assert problem.message == "notes indented more than 400 columns here are shown as plain text"
+    assert NOTES_MAX_INDENT == 400
+    _, problem = only_problem(head + "\t" * 100 + " - tabs\n")
+    assert problem.line == 5
+    ok(head + "\t" * 100 + "- x\n" + " " * 400 + "- x\n")  # 400 columns are rendered
 
 
 def test_all_text_fields_and_body() -> None:

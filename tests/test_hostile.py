@@ -61,6 +61,8 @@ def test_build_survives_and_renders_every_good_contact(hostile: Path) -> None:
         assert (f"contacts/{name}", line) in problems, name
     assert ("contacts/binary.md", 2) in problems
     assert "<pre>- x &lt;b&gt;\n    - x &lt;b&gt;" in result.files["contacts/deep.html"].decode()
+    said = {(p.path, p.line, p.severity) for p in result.problems}
+    assert ("contacts/deep.md", 105, "warning") in said  # the first line indented past 400 columns
 
 
 def test_check_reports_with_path_and_line_and_exits_1(hostile: Path, capsys) -> None:
