@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable, MutableMapping
 from functools import partial
@@ -53,7 +54,12 @@ def contact_resolver(contacts: Iterable[Named], resolver: Resolver | None = None
 
 def contact_href(contact_id: str) -> str:
     """Link to a contact page from a page in the same folder."""
+    if _UNQUOTED.fullmatch(contact_id):  # most ids are slugs: the same, without quote's cost
+        return contact_id + ".html"
     return quote(contact_id) + ".html"
+
+
+_UNQUOTED = re.compile(r"[A-Za-z0-9_.~/-]*")  # what quote() leaves as it is
 
 
 class NotesRenderer:

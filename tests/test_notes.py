@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from netsite.notes import NotesRenderer
+from netsite.notes import NotesRenderer, contact_href
 
 PEOPLE = {"ann": ("ann", "Ann & <Co>"), "bob lee": ("bob-lee", "Bob Lee"), "x": ("x", "X*y*")}
 
@@ -410,3 +412,12 @@ def test_plain_notes_take_the_shortcut(text: str) -> None:
 )
 def test_anything_else_goes_through_python_markdown(text: str) -> None:
     assert NotesRenderer(resolve, False).subset.render(text) is None
+
+
+@given(st.one_of(st.from_regex(r"[a-z0-9]+(-[a-z0-9]+)*", fullmatch=True), st.text()))
+@example("josé-núñez")
+@example("a b?c#d%e/f~g_h.i")
+@example("ann lee")
+@example("ann+lee")
+def test_contact_links_are_the_quoted_id_whether_or_not_the_id_needs_quoting(contact_id: str) -> None:
+    assert contact_href(contact_id) == quote(contact_id) + ".html"
