@@ -71,6 +71,8 @@ class Builder:
         self.jobs = jobs or cpu_count()
         self.version = _code_version()
         self.cache, self.held = _warm_start(root, self.version)  # held: page path -> keys, bytes
+        # The long pages keep their rows in the cache folder (see rowmemo.py), from the first rebuild on.
+        caching.make_cache_folder(root)
         self.basis = self.cache.basis  # what the held pages' keys were made of (pagekeys.Basis)
         # A long-lived process may have threads, and a forked helper must not import (see workers.py):
         # load now what rendering a note may load later.
@@ -678,8 +680,7 @@ def _render_held(
     if network is None:
         return failed or BuildResult(failure=_BAD_CONFIG), basis
     try:
-        # The long pages keep their rows where `netsite build` keeps its cache; serve makes no folder.
-        keep_rows = caching.cache_folder(root).is_dir()
+        keep_rows = caching.cache_folder(root).is_dir()  # the Builder made it, where it could
         plan = _plan(network, root, store, compiled, keep_rows, basis)
         files = _render_all(plan, held, store, jobs)
         _keep_notes(store, plan, network, notes)

@@ -416,6 +416,15 @@ def cache_folder(root: Path) -> Path:
     return root / CACHE_DIR
 
 
+def make_cache_folder(root: Path) -> bool:
+    """Make the journal's cache folder if there is none; tell whether there is one now."""
+    try:
+        _make_folder(cache_folder(root))
+    except OSError:
+        return False
+    return True
+
+
 def load_cache(root: Path, version: str, whole: bool = True) -> BuildCache:
     """Read the journal's cache; an empty one when absent, unreadable or from other code.
 

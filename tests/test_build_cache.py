@@ -685,40 +685,10 @@ def test_after_a_first_build_a_logged_call_renders_only_the_week_pages_it_change
     assert_same_as_uncached(journal, after="log_call")
 
 
-def test_a_logged_call_makes_the_rows_of_the_long_lists_for_that_contact_only(
-    journal: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The contacts list, tree, Due page and calendar keep their other rows (see rowmemo.py), from
-    the first build on."""
+def rows_made(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Record, from now on, each row of the long lists made (not reused), by the name of its maker."""
     from netsite import exporting, fragments
 
-    assert_same_as_uncached(journal)  # a first build
-    made: list[str] = []
-    for module, name in [(fragments.Fragments, "_contact_row"), (fragments.Fragments, "_tree_node")]:
-        original = getattr(module, name)
-        monkeypatch.setattr(
-            module, name, lambda self, row, *rest, f=original, n=name: made.append(n) or f(self, row, *rest)
-        )
-    original_event = exporting._event
-    monkeypatch.setattr(exporting, "_event", lambda *args: made.append("_event") or original_event(*args))
-    log_call(journal)
-    assert build(journal, TODAY).ok
-    assert made.count("_contact_row") == 1 and made.count("_tree_node") == 1
-    assert made.count("_event") <= 2  # the contact's own due items, if any
-    assert_same_as_uncached(journal, after="log_call")
-
-
-def test_a_new_contact_makes_few_rows_of_the_long_lists(
-    journal: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A new contact changes the shape of the network; the rows kept are reused where their contact's
-    front matter and their place (degree, referrer, company and tag pages, branch size, due item)
-    are the same: the new contact's rows, and the tree's nodes above it, are made."""
-    from netsite import exporting, fragments
-
-    assert_same_as_uncached(journal)
-    log_call(journal)
-    assert_same_as_uncached(journal)
     made: list[str] = []
     for name in ["_contact_row", "_tree_node"]:
         original = getattr(fragments.Fragments, name)
@@ -729,6 +699,48 @@ def test_a_new_contact_makes_few_rows_of_the_long_lists(
         )
     original_event = exporting._event
     monkeypatch.setattr(exporting, "_event", lambda *args: made.append("_event") or original_event(*args))
+    return made
+
+
+def test_a_logged_call_makes_the_rows_of_the_long_lists_for_that_contact_only(
+    journal: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The contacts list, tree, Due page and calendar keep their other rows (see rowmemo.py), from
+    the first build on."""
+    assert_same_as_uncached(journal)  # a first build
+    made = rows_made(monkeypatch)
+    log_call(journal)
+    assert build(journal, TODAY).ok
+    assert made.count("_contact_row") == 1 and made.count("_tree_node") == 1
+    assert made.count("_event") <= 2  # the contact's own due items, if any
+    assert_same_as_uncached(journal, after="log_call")
+
+
+def test_serve_keeps_the_rows_of_the_long_lists_from_its_first_rebuild_on(
+    journal: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A long-lived Builder makes the cache folder where the rows are kept, in a journal that never
+    had a `netsite build`: serve's first logged call makes that contact's rows only."""
+    builder = Builder(journal)
+    assert builder.build(TODAY, write=False).ok
+    made = rows_made(monkeypatch)
+    log_call(journal)
+    result = builder.build(TODAY, write=False)
+    assert made.count("_contact_row") == 1 and made.count("_tree_node") == 1
+    assert made.count("_event") <= 2
+    assert result.files == render(journal, TODAY).files
+
+
+def test_a_new_contact_makes_few_rows_of_the_long_lists(
+    journal: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A new contact changes the shape of the network; the rows kept are reused where their contact's
+    front matter and their place (degree, referrer, company and tag pages, branch size, due item)
+    are the same: the new contact's rows, and the tree's nodes above it, are made."""
+    assert_same_as_uncached(journal)
+    log_call(journal)
+    assert_same_as_uncached(journal)
+    made = rows_made(monkeypatch)
     placed = site._contact_row  # the values of a row of the list, its place among them
     monkeypatch.setattr(site, "_contact_row", lambda *args: made.append("placed") or placed(*args))
     add_file(journal)

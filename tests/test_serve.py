@@ -459,7 +459,8 @@ def test_stop_leaves_no_threads_or_files(tmp_path: Path) -> None:
     assert not waiting.is_alive()
     leftover = [t for t in set(threading.enumerate()) - before if t.is_alive()]
     assert leftover == [], leftover
-    assert sorted(p.name for p in root.iterdir()) == ["contacts", "netsite.toml", "output"]
+    # Nothing half-made is left: only output/ and the cache netsite build keeps too (the long pages' rows).
+    assert sorted(p.name for p in root.iterdir()) == [".netsite", "contacts", "netsite.toml", "output"]
 
 
 def test_a_port_in_use_moves_to_the_next_free_one() -> None:
@@ -521,7 +522,8 @@ def test_cli_serves_reports_a_taken_port_and_stops_cleanly_on_ctrl_c(tmp_path: P
             _, err = process.communicate(timeout=20)
     assert process.returncode == 0, err
     assert "Traceback" not in err
-    assert sorted(p.name for p in root.iterdir()) == ["contacts", "netsite.toml", "output"]
+    # Nothing half-made is left: only output/ and the cache netsite build keeps too (the long pages' rows).
+    assert sorted(p.name for p in root.iterdir()) == [".netsite", "contacts", "netsite.toml", "output"]
 
 
 def test_cli_rejects_a_bad_port_and_a_bad_today(run_cli, tmp_path: Path) -> None:
