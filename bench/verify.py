@@ -2,13 +2,16 @@
 
     python3 bench/verify.py                          # 10,000 contacts, 20 rounds of edits
     python3 bench/verify.py --size 2000 --rounds 50 --seed 3
+    python3 bench/verify.py --serve                  # serve's in-memory builds
 
 Generates a journal (bench/journal_gen.py) in a scratch folder, then, round after round,
 makes one to three random edits of the kinds a user makes (a call logged, a role or company
 changed, notes added, a first note or notes emptied, a referrer changed, a contact added,
 deleted or renamed, blank lines, another TODAY), runs `netsite.build.build` (the cached build
 `netsite build` runs, worker processes, spare site and all) and compares every file of output/
-with `netsite.build.render`, which uses no cache. It stops at the first difference. The tests
+with `netsite.build.render`, which uses no cache. It stops at the first difference. With
+--serve it checks what `netsite serve` renders instead: one long-lived `Builder`, rendering in
+memory from the caches it keeps between builds (the rows of the long lists in `.netsite/`). The tests
 check the same on small journals; this reaches the paths only large ones take (worker pools,
 chunked pages, sites set aside). Not part of the pytest run: at 10,000 contacts each round
 takes a few seconds.
@@ -22,7 +25,7 @@ import re
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -31,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from journal_gen import generate
 
-from netsite.build import build, render
+from netsite.build import Builder, build, render
 from netsite.output import MANIFEST
 
 START = date(2026, 11, 21)
@@ -43,15 +46,20 @@ def main() -> int:
         root = Path(scratch)
         generate(root, args.size, seed=args.seed)
         editor = _Editor(root, random.Random(args.seed))
+        builder = Builder(root) if args.serve else None
         for number in range(args.rounds):
             done = [editor.edit() for _ in range(editor.rng.choice([1, 1, 1, 2, 3]))]
             started = time.perf_counter()
-            result = build(root, editor.today)
+            if builder is None:
+                result = build(root, editor.today)
+            else:
+                result = builder.build(editor.today, write=False)
             seconds = time.perf_counter() - started
             if not result.ok:
                 print(f"round {number}: the build failed: {result.failure}")
                 return 1
-            differing = _differing(root, editor.today)
+            got = _output(root) if builder is None else dict(result.files)
+            differing = _differing(got, render(root, editor.today).files)
             print(f"round {number}: {', '.join(done)}: {seconds:.2f} s, {_verdict(differing)}", flush=True)
             if differing:
                 return 1
@@ -64,16 +72,21 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--size", type=int, default=10_000, help="contacts in the journal")
     parser.add_argument("--rounds", type=int, default=20, help="rounds of edits, each built and checked")
     parser.add_argument("--seed", type=int, default=1, help="seeds the journal and the edits")
+    parser.add_argument("--serve", action="store_true", help="check serve's in-memory builds instead")
     return parser.parse_args()
 
 
-def _differing(root: Path, today: date) -> list[str]:
-    """List the files where output/ and an uncached render differ, or where either has one alone."""
-    want = render(root, today).files
+def _output(root: Path) -> dict[str, bytes]:
+    """Return the files of output/ but its manifest, by path."""
     out = root / "output"
-    got = {p.relative_to(out).as_posix(): p for p in out.rglob("*") if p.is_file() and p.name != MANIFEST}
+    files = (p for p in out.rglob("*") if p.is_file() and p.name != MANIFEST)
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in files}
+
+
+def _differing(got: dict[str, bytes], want: Mapping[str, bytes]) -> list[str]:
+    """List the files where a build and an uncached render differ, or where either has one alone."""
     differing = sorted(set(got) ^ set(want))
-    return differing + [path for path in sorted(want) if path in got and got[path].read_bytes() != want[path]]
+    return differing + [path for path in sorted(want) if path in got and got[path] != want[path]]
 
 
 def _verdict(differing: list[str]) -> str:
