@@ -28,7 +28,7 @@ from .config import CONFIG_NAME
 from .digests import digest
 from .journal import Journal, ParseCache, load_journal
 from .layout import default_templates
-from .model import Network, build_network
+from .model import ModelMemo, Network, build_network
 from .output import (
     OutputError,
     PageStore,
@@ -83,6 +83,7 @@ class Builder:
         self.compiled = MemoryBytecode()  # templates compiled once, not on every rebuild
         # The last good render in memory, with its inputs and the digest of the default templates.
         self.last: tuple[Inputs, str, BuildResult] | None = None
+        self.model = ModelMemo()  # what the last model derived of each contact, reused for the same ones
 
     def build(self, today: date, strict: bool = False, write: bool = True) -> BuildResult:
         """Render the journal and (when write) swap the result into output/.
@@ -101,7 +102,14 @@ class Builder:
             result = self._notes_only(inputs, defaults)
             if result is None:
                 result, self.basis = _render_held(
-                    self.root, today, self.cache, (self.held, self.basis), self.jobs, self.compiled, inputs
+                    self.root,
+                    today,
+                    self.cache,
+                    (self.held, self.basis),
+                    self.jobs,
+                    self.compiled,
+                    inputs,
+                    self.model,
                 )
             self.last = (inputs, defaults, result) if result.ok else None
             return result
@@ -262,11 +270,17 @@ def _failed(network: Network, failure: str) -> BuildResult:
 
 
 def _model(
-    root: Path, today: date, store: BuildCache, jobs: int, taken: Inputs | None = None
+    root: Path,
+    today: date,
+    store: BuildCache,
+    jobs: int,
+    taken: Inputs | None = None,
+    memo: ModelMemo | None = None,
 ) -> tuple[Network | None, BuildResult | None]:
     """Load (reusing parses) and model the journal; a failed BuildResult when the config is unusable.
 
-    taken is what this build already listed and stat-ed, if anything. Call it inside settled_heap().
+    taken is what this build already listed and stat-ed, if anything; memo what a long-lived process
+    keeps of the last model (model.ModelMemo). Call it inside settled_heap().
     """
     with no_collection(settle=True):
         store.note_keys = {}  # the texts of this build's notes only
@@ -275,13 +289,15 @@ def _model(
         journal = load_journal(root, parse_files=parse_files, names=taken.names if taken else None)
         if not journal.config_ok:
             return None, BuildResult(list(journal.problems), failure=config_failure(journal.problems))
-        network = _network_and_notes(journal, today, store, jobs)
+        network = _network_and_notes(journal, today, store, jobs, memo)
         store.people = tuple((c.id, c.name) for c in network.contacts.values())  # for notes alone
         store.allow_html = network.config.site.allow_html
         return network, None
 
 
-def _network_and_notes(journal: Journal, today: date, store: BuildCache, jobs: int) -> Network:
+def _network_and_notes(
+    journal: Journal, today: date, store: BuildCache, jobs: int, memo: ModelMemo | None = None
+) -> Network:
     """Build the model; meanwhile a helper process renders the notes not rendered before, if many.
 
     The helper resolves wikilinks among the journal's contacts, as the model will; the notes memo
@@ -292,14 +308,14 @@ def _network_and_notes(journal: Journal, today: date, store: BuildCache, jobs: i
 
     texts = list(dict.fromkeys(c.notes for c in journal.contacts))
     if len(texts) - len(store.notes) < POOL_NOTES:  # too few can be new to be worth a helper
-        return build_network(journal, today)
+        return build_network(journal, today, memo=memo)
     allow_html = journal.config.site.allow_html
     resolver = Resolver(journal.contacts)  # the model's forest resolves referrers with it too
     resolve = contact_resolver(journal.contacts, resolver)
     notes = CachedNotes(resolve, allow_html, store.notes, store.note_keys)
     todo = [text for text in texts if notes.key(text) not in store.notes]
     if len(todo) < POOL_NOTES:
-        return build_network(journal, today, resolver)
+        return build_network(journal, today, resolver, memo)
 
     def render(texts: list[str]) -> dict:
         for text in texts:
@@ -309,7 +325,7 @@ def _network_and_notes(journal: Journal, today: date, store: BuildCache, jobs: i
     def model() -> Network:
         """Build the model and what pages use of it (while the helper renders notes: not later, with
         the other core idle, nor again in each process that renders pages)."""
-        network = build_network(journal, today, resolver)
+        network = build_network(journal, today, resolver, memo)
         network.warm()
         return network
 
@@ -664,10 +680,11 @@ def _render_held(
     jobs: int,
     compiled: Any = None,
     taken: Inputs | None = None,
+    memo: ModelMemo | None = None,
 ) -> tuple[BuildResult, Any]:
     """Render every file in memory, reusing the bytes of pages whose keys are unchanged; compiled is
     where Jinja keeps compiled templates between builds, taken what this build already listed and
-    stat-ed of its inputs. Call it inside settled_heap().
+    stat-ed of its inputs, memo what the Builder keeps of the last model. Call it inside settled_heap().
 
     last is the pages held (renewed here) and what their keys were made of (a pagekeys.Basis, or
     None); return the result and what the renewed pages' keys are made of.
@@ -676,7 +693,7 @@ def _render_held(
 
     held, basis = last
     notes = len(store.notes)
-    network, failed = _model(root, today, store, jobs, taken)
+    network, failed = _model(root, today, store, jobs, taken, memo)
     if network is None:
         return failed or BuildResult(failure=_BAD_CONFIG), basis
     try:

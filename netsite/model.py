@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
+from typing import NamedTuple
 
-from .config import Config
+from .config import Config, Rules
 from .contact import Contact
 from .due import DueItem, LogFacts, contact_due, days_after, log_facts, sort_due
 from .forest import Forest, Resolver, build_forest
@@ -82,22 +84,53 @@ class Network:
         return grouped
 
 
-def build_network(journal: Journal, today: date, resolver: Resolver | None = None) -> Network:
-    """Compute everything about a journal as of today (resolver: one made already for its contacts)."""
+class _Derived(NamedTuple):
+    """What the model derives from one contact alone (given whether its referrer resolved)."""
+
+    last: date | None
+    status: str
+    problems: list[Problem]
+    due: list[DueItem]
+
+
+@dataclass
+class ModelMemo:
+    """What build_network derived from each contact in a long-lived process's last build (serve's), to
+    reuse for the very Contact objects the parse cache hands on again while their files are the same.
+
+    A logged call then derives one contact's facts rather than ten thousand, and the referral forest
+    is made again only when an id, name, referrer or file path changed.
+    """
+
+    contacts: tuple[Contact, ...] = ()  # those of the build the forest was made or checked for
+    forest: tuple[Forest, list[Problem]] | None = None
+    context: tuple[date, Rules] | None = None  # what each contact's facts were derived for
+    derived: dict[str, tuple[Contact, bool, _Derived]] = field(default_factory=dict)
+
+
+def build_network(
+    journal: Journal, today: date, resolver: Resolver | None = None, memo: ModelMemo | None = None
+) -> Network:
+    """Compute everything about a journal as of today (resolver: one made already for its contacts;
+    memo: what an earlier call derived, to reuse and renew)."""
     contacts = list(journal.contacts)
-    forest, forest_problems = build_forest(contacts, resolver)
+    forest, forest_problems = _forest(contacts, resolver, memo)
     rules = journal.config.rules
+    known = _known(memo, today, rules)
     status: dict[str, str] = {}
     problems = [*journal.problems, *forest_problems]
     due: list[DueItem] = []
     last: dict[str, date | None] = {}
     for c in contacts:
-        facts = log_facts(c)
-        last[c.id] = facts.last
-        status[c.id], status_problems = derive_status(c, facts)
-        problems.extend(status_problems)
-        problems.extend(_gap_problems(c, facts.last, rules.min_gap_days))
-        due.extend(contact_due(c, status[c.id], forest.referrer[c.id] is not None, rules, today, facts))
+        has_referrer = forest.referrer[c.id] is not None
+        hit = known.get(c.id)
+        reused = hit is not None and hit[0] is c and hit[1] == has_referrer
+        facts = hit[2] if reused else _derived(c, has_referrer, rules, today)  # type: ignore[index]
+        if memo is not None:
+            memo.derived[c.id] = (c, has_referrer, facts)
+        last[c.id], status[c.id] = facts.last, facts.status
+        problems.extend(facts.problems)
+        due.extend(facts.due)
     return Network(
         today=today,
         config=journal.config,
@@ -108,6 +141,48 @@ def build_network(journal: Journal, today: date, resolver: Resolver | None = Non
         due=tuple(sort_due(due)),
         problems=tuple(sort_problems(problems)),
     )
+
+
+def _forest(
+    contacts: list[Contact], resolver: Resolver | None, memo: ModelMemo | None
+) -> tuple[Forest, list[Problem]]:
+    """Build the forest, or take memo's if no contact's id, name, referrer or path changed since."""
+    if memo is None:
+        return build_forest(contacts, resolver)
+    if memo.forest is None or not _same_referrals(memo.contacts, contacts):
+        memo.forest = build_forest(contacts, resolver)
+    memo.contacts = tuple(contacts)
+    return memo.forest
+
+
+def _same_referrals(then: Sequence[Contact], now: Sequence[Contact]) -> bool:
+    """Tell whether two lists of contacts give the same forest (and the same problems with it)."""
+    if len(then) != len(now):
+        return False
+    return all(a is b or _referral(a) == _referral(b) for a, b in zip(then, now, strict=True))
+
+
+def _referral(c: Contact) -> tuple[object, ...]:
+    """Return all that build_forest reads of a contact."""
+    return c.id, c.name, c.referred_by, c.path, c.line("referred_by")
+
+
+def _known(memo: ModelMemo | None, today: date, rules: Rules) -> dict[str, tuple[Contact, bool, _Derived]]:
+    """Return the facts memo holds for this TODAY and these rules (none if it holds others), and start
+    its new set, which will hold the facts of this build's contacts only."""
+    if memo is None:
+        return {}
+    known = memo.derived if memo.context == (today, rules) else {}
+    memo.context, memo.derived = (today, rules), {}
+    return known
+
+
+def _derived(c: Contact, has_referrer: bool, rules: Rules, today: date) -> _Derived:
+    """Derive what the model needs of one contact: its last touch, status, problems and due items."""
+    facts = log_facts(c)
+    status, status_problems = derive_status(c, facts)
+    problems = [*status_problems, *_gap_problems(c, facts.last, rules.min_gap_days)]
+    return _Derived(facts.last, status, problems, contact_due(c, status, has_referrer, rules, today, facts))
 
 
 def derive_status(contact: Contact, facts: LogFacts | None = None) -> tuple[str, list[Problem]]:

@@ -1,0 +1,121 @@
+"""The model memo of a long-lived process (serve): a network built with what an earlier build derived
+is the network built afresh, whatever changed in between."""
+
+from __future__ import annotations
+
+from dataclasses import fields, replace
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from netsite import model
+from netsite.config import Config, Rules
+from netsite.contact import Contact, LogEntry
+from netsite.journal import Journal
+from netsite.model import ModelMemo, Network, build_network
+
+TODAY = date(2026, 11, 25)
+NAMES = ["Ann", "ann", "Bo", "Cy"]  # few: namesakes, and referrers named by a shared name
+
+_entry = st.builds(
+    LogEntry,
+    date=st.integers(-40, 2).map(lambda n: TODAY + timedelta(days=n)),
+    kind=st.sampled_from(["call", "email", "thanks"]),
+    line=st.one_of(st.none(), st.integers(1, 4)),
+)
+
+
+@st.composite
+def contact(draw: st.DrawFn, n: int) -> Contact:
+    referrer = draw(st.one_of(st.none(), st.sampled_from(["c0", "c1", "c2", "Ann", "Bo", "nobody"])))
+    return Contact(
+        f"c{n}",
+        f"c{n}.md",
+        draw(st.sampled_from(NAMES)),
+        referred_by=referrer,
+        status=draw(st.sampled_from([None, None, "dormant", "identified"])),
+        next_follow_up=draw(st.one_of(st.none(), st.just(TODAY + timedelta(days=3)))),
+        log=tuple(draw(st.lists(_entry, max_size=3))),
+        lines={"referred_by": n + 2},
+    )
+
+
+@st.composite
+def edited(draw: st.DrawFn, c: Contact) -> Contact | None:
+    """The same object, a copy edited or not (a file saved again), or None (deleted)."""
+    kinds = ["same", "same", "same", "copy", "log", "name", "referrer", "moved", "gone"]
+    kind = draw(st.sampled_from(kinds))
+    if kind == "gone":
+        return None
+    if kind == "copy":
+        return replace(c)
+    if kind == "log":
+        return replace(c, log=(*c.log, LogEntry(TODAY, "call")))
+    if kind == "name":
+        return replace(c, name=draw(st.sampled_from(NAMES)))
+    if kind == "moved":  # a line added above it: its problems name another line
+        return replace(c, lines={"referred_by": c.line("referred_by") + 1})
+    if kind == "referrer":
+        return replace(c, referred_by=draw(st.sampled_from([None, "c0", "Bo", "c3"])))
+    return c
+
+
+def journal(contacts: list[Contact], rules: Rules | None = None) -> Journal:
+    ordered = tuple(sorted(contacts, key=lambda c: c.id))
+    return Journal(Path("."), Config(rules=rules or Rules()), True, ordered, ())
+
+
+def assert_same(memoized: Network, fresh: Network) -> None:
+    """Compare two networks field by field (the forest's resolver is compared by what it resolves)."""
+    for f in fields(Network):
+        if f.name != "forest":
+            assert getattr(memoized, f.name) == getattr(fresh, f.name), f.name
+    for f in fields(memoized.forest):
+        if f.name != "resolver":
+            assert getattr(memoized.forest, f.name) == getattr(fresh.forest, f.name), f.name
+    for text in ["c0", "C1", "ann", "Bo", "nobody"]:
+        assert memoized.forest.resolver.resolve(text) == fresh.forest.resolver.resolve(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.data())
+def test_a_network_built_with_the_memo_is_the_network_built_afresh(data: st.DataObject) -> None:
+    before = [data.draw(contact(n)) for n in range(data.draw(st.integers(0, 8)))]
+    after = [c for c in (data.draw(edited(c)) for c in before) if c is not None]
+    after += [data.draw(contact(n)) for n in range(len(before), len(before) + data.draw(st.integers(0, 2)))]
+    today = data.draw(st.sampled_from([TODAY, TODAY + timedelta(days=1)]))
+    rules = data.draw(st.sampled_from([Rules(), Rules(follow_up_days=7, min_gap_days=2)]))
+    memo = ModelMemo()
+    build_network(journal(before), TODAY, memo=memo)
+    assert_same(
+        build_network(journal(after, rules), today, memo=memo), build_network(journal(after, rules), today)
+    )
+
+
+def test_the_memo_derives_again_only_the_contacts_whose_objects_changed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    contacts = [
+        Contact(f"c{n}", f"c{n}.md", f"Person {n}", referred_by="c0" if n else None) for n in range(5)
+    ]
+    memo = ModelMemo()
+    first = build_network(journal(contacts), TODAY, memo=memo)
+    derived: list[str] = []
+    original = model._derived
+    monkeypatch.setattr(model, "_derived", lambda c, *rest: derived.append(c.id) or original(c, *rest))
+    assert build_network(journal(contacts), TODAY, memo=memo).forest is first.forest and derived == []
+    contacts[3] = replace(contacts[3], log=(LogEntry(TODAY, "call"),))  # a call logged: a new object
+    second = build_network(journal(contacts), TODAY, memo=memo)
+    assert second.forest is first.forest and derived == ["c3"] and second.status["c3"] == "met"
+    contacts[4] = replace(contacts[4], name="Someone Else")  # the forest is ordered by name
+    assert build_network(journal(contacts), TODAY, memo=memo).forest is not first.forest
+    derived.clear()
+    build_network(journal(contacts), TODAY + timedelta(days=1), memo=memo)  # another day: due dates move
+    assert sorted(derived) == ["c0", "c1", "c2", "c3", "c4"]
+    derived.clear()
+    gone = build_network(journal(contacts[1:]), TODAY + timedelta(days=1), memo=memo)  # their referrer
+    assert sorted(derived) == ["c1", "c2", "c3", "c4"]  # the same objects, no longer referred: not warm
+    assert gone.due == build_network(journal(contacts[1:]), TODAY + timedelta(days=1)).due
