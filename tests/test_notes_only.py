@@ -47,9 +47,9 @@ def models(monkeypatch: pytest.MonkeyPatch) -> list[date]:
     made: list[date] = []
     real = building.build_network
 
-    def counted(journal, today):  # type: ignore[no-untyped-def]
+    def counted(journal, today, *rest, **named):  # type: ignore[no-untyped-def]
         made.append(today)
-        return real(journal, today)
+        return real(journal, today, *rest, **named)
 
     monkeypatch.setattr(building, "build_network", counted)
     return made
