@@ -19,6 +19,8 @@ need not be rendered again. The keys follow what the default templates read:
   contact added or reached that week, and each new contact's referrer;
 - the referral tree: the shape (see below), each referrer written that matched no contact, and each
   contact's id, name, company and badge;
+- the list of companies: the shape, each company with its members, and each target company's
+  members' role and badge;
 - every other page (dashboard, lists, due, problems, the calendar): the global key, every
   problem, and the front matter (everything but the notes) of every contact file.
 
@@ -280,6 +282,7 @@ class PageKeys:
             "tag.html": self._tag,
             "week.html": self._week,
             "tree.html": self._tree,
+            "companies.html": self._company_list,
         }
         maker = makers.get(page.template)
         if maker is not None:
@@ -360,6 +363,14 @@ class PageKeys:
     def _tag(self, context: dict[str, Any]) -> str:
         group = context["group"]
         return repr(group) + "".join(self.face(m) for m in group.members)
+
+    def _company_list(self, context: dict[str, Any]) -> str:
+        """Return what the list of companies shows: the shape (ids, names, slugs), every company with
+        its members (whether it has a page follows), and each target company's members' role and
+        badge: so a call logged on anyone else leaves it as it was."""
+        contacts, groups = self.network.contacts, context["groups"]
+        insiders = [(m, contacts[m].role, *self.badge(m)) for g in groups if g.target for m in g.members]
+        return f"{self.shape}|{groups!r}|{insiders!r}"
 
     def _tree(self, context: dict[str, Any]) -> str:
         """Return what the tree shows: the shape (the forest, ids and names), each referrer written that

@@ -670,6 +670,32 @@ def test_an_edit_the_tree_does_not_show_leaves_it_unrendered(
     assert_same_as_uncached(small)
 
 
+def test_the_companies_list_is_rendered_again_only_for_what_it_shows(
+    small: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The list shows every company and its people, and each target company's people with their role
+    and badge: a call logged on anyone else leaves it as it was, from a first build on."""
+    (small / "netsite.toml").write_text('[targets]\ncompanies = ["Acme"]\n', encoding="utf-8")
+    for name, company in [("eve", "Gamma"), ("fay", "Gamma"), ("gus", "Beta")]:
+        (small / "contacts" / f"{name}.md").write_text(f"---\ncompany: {company}\n---\n", encoding="utf-8")
+    assert_same_as_uncached(small)
+    rendered = rendered_pages(monkeypatch, "companies.html")
+    replace(small / "contacts" / "bob.md", "call: hi", "call: hi\n  - 2026-11-20 call: again")
+    assert build(small, TODAY).ok and rendered == []
+    edits = [
+        ("dee.md", "company: Acme", "company: Acme\nrole: CTO"),  # a target's insider's role
+        ("ann.md", "tags: [x]", "tags: [x]\nlog:\n  - 2026-11-20 call: met"),  # and badge (met)
+        ("sub/cy.md", "tags: [x]", "tags: [x]\ncompany: Beta"),  # Beta's people
+        ("gus.md", "Beta", "Gamma"),  # from one company with a page to another, both keeping theirs
+        ("eve.md", "company: Gamma", "name: Evelyn\ncompany: Gamma"),  # a name in the list of people
+    ]
+    for file, old, new in edits:
+        rendered.clear()
+        replace(small / "contacts" / file, old, new)
+        assert build(small, TODAY).ok and rendered == ["companies/index.html"], file
+        assert_same_as_uncached(small, after=file)
+
+
 def test_after_a_first_build_a_logged_call_renders_only_the_week_pages_it_changed(
     journal: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
