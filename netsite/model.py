@@ -93,6 +93,9 @@ class _Derived(NamedTuple):
     due: list[DueItem]
 
 
+_Known = dict[str, tuple[Contact, bool, _Derived]]  # contact id -> that contact, has_referrer, facts
+
+
 @dataclass
 class ModelMemo:
     """What build_network derived from each contact in a long-lived process's last build (serve's), to
@@ -105,7 +108,7 @@ class ModelMemo:
     contacts: tuple[Contact, ...] = ()  # those of the build the forest was made or checked for
     forest: tuple[Forest, list[Problem]] | None = None
     context: tuple[date, Rules] | None = None  # what each contact's facts were derived for
-    derived: dict[str, tuple[Contact, bool, _Derived]] = field(default_factory=dict)
+    derived: _Known = field(default_factory=dict)
 
 
 def build_network(
@@ -123,9 +126,7 @@ def build_network(
     last: dict[str, date | None] = {}
     for c in contacts:
         has_referrer = forest.referrer[c.id] is not None
-        hit = known.get(c.id)
-        reused = hit is not None and hit[0] is c and hit[1] == has_referrer
-        facts = hit[2] if reused else _derived(c, has_referrer, rules, today)  # type: ignore[index]
+        facts = _reused(known, c, has_referrer) or _derived(c, has_referrer, rules, today)
         if memo is not None:
             memo.derived[c.id] = (c, has_referrer, facts)
         last[c.id], status[c.id] = facts.last, facts.status
@@ -167,7 +168,7 @@ def _referral(c: Contact) -> tuple[object, ...]:
     return c.id, c.name, c.referred_by, c.path, c.line("referred_by")
 
 
-def _known(memo: ModelMemo | None, today: date, rules: Rules) -> dict[str, tuple[Contact, bool, _Derived]]:
+def _known(memo: ModelMemo | None, today: date, rules: Rules) -> _Known:
     """Return the facts memo holds for this TODAY and these rules (none if it holds others), and start
     its new set, which will hold the facts of this build's contacts only."""
     if memo is None:
@@ -175,6 +176,12 @@ def _known(memo: ModelMemo | None, today: date, rules: Rules) -> dict[str, tuple
     known = memo.derived if memo.context == (today, rules) else {}
     memo.context, memo.derived = (today, rules), {}
     return known
+
+
+def _reused(known: _Known, c: Contact, has_referrer: bool) -> _Derived | None:
+    """Return the facts derived before from this very contact object, its referrer resolving as now."""
+    hit = known.get(c.id)
+    return hit[2] if hit is not None and hit[0] is c and hit[1] == has_referrer else None
 
 
 def _derived(c: Contact, has_referrer: bool, rules: Rules, today: date) -> _Derived:
