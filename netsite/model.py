@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
-from typing import NamedTuple
 
 from .config import Config, Rules
 from .contact import Contact
@@ -84,13 +83,9 @@ class Network:
         return grouped
 
 
-class _Derived(NamedTuple):
-    """What the model derives from one contact alone (given whether its referrer resolved)."""
-
-    last: date | None
-    status: str
-    problems: list[Problem]
-    due: list[DueItem]
+# What the model derives from one contact alone (given whether its referrer resolved): its last
+# touch, status, problems and due items. A plain tuple: ten thousand are made for a model.
+_Derived = tuple[date | None, str, list[Problem], list[DueItem]]
 
 
 _Known = dict[str, tuple[Contact, bool, _Derived]]  # contact id -> that contact, has_referrer, facts
@@ -126,12 +121,12 @@ def build_network(
     last: dict[str, date | None] = {}
     for c in contacts:
         has_referrer = forest.referrer[c.id] is not None
-        facts = _reused(known, c, has_referrer) or _derived(c, has_referrer, rules, today)
+        facts = (known and _reused(known, c, has_referrer)) or _derived(c, has_referrer, rules, today)
         if memo is not None:
             memo.derived[c.id] = (c, has_referrer, facts)
-        last[c.id], status[c.id] = facts.last, facts.status
-        problems.extend(facts.problems)
-        due.extend(facts.due)
+        last[c.id], status[c.id], found, owed = facts
+        problems.extend(found)
+        due.extend(owed)
     return Network(
         today=today,
         config=journal.config,
@@ -188,8 +183,8 @@ def _derived(c: Contact, has_referrer: bool, rules: Rules, today: date) -> _Deri
     """Derive what the model needs of one contact: its last touch, status, problems and due items."""
     facts = log_facts(c)
     status, status_problems = derive_status(c, facts)
-    problems = [*status_problems, *_gap_problems(c, facts.last, rules.min_gap_days)]
-    return _Derived(facts.last, status, problems, contact_due(c, status, has_referrer, rules, today, facts))
+    problems = status_problems + _gap_problems(c, facts.last, rules.min_gap_days)
+    return facts.last, status, problems, contact_due(c, status, has_referrer, rules, today, facts)
 
 
 def derive_status(contact: Contact, facts: LogFacts | None = None) -> tuple[str, list[Problem]]:
