@@ -60,6 +60,7 @@ BIG_PAGE = 5  # a page that lists everyone costs about one contact page for ever
 POOL_NOTES = 1000  # render notes beside the model from this many notes to render on
 CHUNK = 250  # contact pages handed to a worker at a time
 WEEK_CHUNK = 16  # week pages handed to a worker at a time (each worker makes the weekly reports once)
+LONG_LOG = 100_000  # log entries from which week pages, each slow to render, may be shared out (_run)
 STAT_BESIDE = 200_000  # stat the inputs in a helper from a stamp this large on (about 2,000 files)
 
 
@@ -636,9 +637,10 @@ def _run(
     that lists everyone as many, one for every BIG_PAGE pages of the site. The biggest pages (the
     calendar, the lists of everyone) go first and alone, but for the dashboard, which goes second
     with the week pages and their list: all of them show the weekly reports, which one process
-    then makes (0.04 s at 10,000 contacts, made once a logged call rather than in each process).
-    Only when many week pages and few contact pages are to be rendered (a goal changed, or a name
-    shown all over a long log) do they go WEEK_CHUNK at a time, for any process to take. Company
+    then makes (0.03 s at 10,000 contacts, made once a logged call rather than in each process).
+    Only when few contact pages are to be rendered and the log is long (LONG_LOG entries: each week
+    page is then slow to render, and a role edited on a contact whose log reaches forty weeks
+    renders forty) do they go WEEK_CHUNK at a time, for any process to take. Company
     and tag pages follow a few at a time, then contact pages, so that the processes finish together.
     """
     todo, checks = candidates
@@ -651,8 +653,8 @@ def _run(
     chunks = [[i] for i in kinds["big"]]
     chunks.sort(key=lambda chunk: plan.pages[chunk[0]].make is None)  # the calendar first
     weekly = kinds["weekly"]
-    # With a chunk of contact pages or more to share out (a first build), the week pages stay together.
-    step = (len(weekly) or 1) if len(kinds["contact"]) >= CHUNK else WEEK_CHUNK
+    log = sum(len(c.log) for c in plan.site.network.contacts.values())
+    step = (len(weekly) or 1) if len(kinds["contact"]) >= CHUNK or log < LONG_LOG else WEEK_CHUNK
     chunks[1:1] = [weekly[i : i + step] for i in range(0, len(weekly), step)]
     chunks += [kinds["group"][i : i + 8] for i in range(0, len(kinds["group"]), 8)]
     chunks += [kinds["contact"][i : i + CHUNK] for i in range(0, len(kinds["contact"]), CHUNK)]

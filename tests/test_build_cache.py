@@ -1284,10 +1284,24 @@ def test_the_pages_that_show_the_weekly_reports_go_to_one_process(
     assert {"index.html", "weeks/index.html"} <= set(chunks[0])
 
 
-def test_many_week_pages_and_few_contact_pages_are_shared_out(
+def test_with_a_long_log_many_week_pages_and_few_contact_pages_are_shared_out(
     journal: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A goal changed, say: the week pages are most of the work, and go a few at a time."""
+    """A role edited on a contact whose long log reaches forty weeks, say: the week pages are most of
+    the work, each slow to render, and go a few at a time."""
+    log = sum(len(c.log) for c in render(journal, TODAY).network.contacts.values())
+    monkeypatch.setattr(building, "LONG_LOG", log)  # this journal's log counts as long
     chunks = weekly_chunks(journal, monkeypatch, contacts=False)
     assert len(chunks) > 1 and all(len(chunk) <= building.WEEK_CHUNK for chunk in chunks)
     assert {"index.html", "weeks/index.html"} <= set(chunks[0])
+
+
+def test_with_a_short_log_the_week_pages_stay_together_however_few_the_contact_pages(
+    journal: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A logged call: the week pages' keys are checked, which needs the weekly reports, and one or
+    two are rendered; shared out, each process would make the reports."""
+    log = sum(len(c.log) for c in render(journal, TODAY).network.contacts.values())
+    monkeypatch.setattr(building, "LONG_LOG", log + 1)
+    chunks = weekly_chunks(journal, monkeypatch, contacts=False)
+    assert len(chunks) == 1 and {"index.html", "weeks/index.html"} <= set(chunks[0])
