@@ -60,7 +60,10 @@ BIG_PAGE = 5  # a page that lists everyone costs about one contact page for ever
 POOL_NOTES = 1000  # render notes beside the model from this many notes to render on
 CHUNK = 250  # contact pages handed to a worker at a time
 WEEK_CHUNK = 16  # week pages handed to a worker at a time (each worker makes the weekly reports once)
-LONG_LOG = 100_000  # log entries from which week pages, each slow to render, may be shared out (_run)
+# Log entries from which week pages, each slow to check and render, may be shared out (see _run):
+# at 10,000 contacts, kept together a logged call is 0.06 s quicker with 27,000 entries, the same
+# with 100,000, and 0.4 s slower with 300,000.
+LONG_LOG = 100_000
 STAT_BESIDE = 200_000  # stat the inputs in a helper from a stamp this large on (about 2,000 files)
 
 
