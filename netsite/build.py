@@ -656,8 +656,8 @@ def _run(
     chunks = [[i] for i in kinds["big"]]
     chunks.sort(key=lambda chunk: plan.pages[chunk[0]].make is None)  # the calendar first
     weekly = kinds["weekly"]
-    log = sum(len(c.log) for c in plan.site.network.contacts.values())
-    step = (len(weekly) or 1) if len(kinds["contact"]) >= CHUNK or log < LONG_LOG else WEEK_CHUNK
+    short_log = plan.site.network.log_size < LONG_LOG
+    step = (len(weekly) or 1) if len(kinds["contact"]) >= CHUNK or short_log else WEEK_CHUNK
     chunks[1:1] = [weekly[i : i + step] for i in range(0, len(weekly), step)]
     chunks += [kinds["group"][i : i + 8] for i in range(0, len(kinds["group"]), 8)]
     chunks += [kinds["contact"][i : i + CHUNK] for i in range(0, len(kinds["contact"]), CHUNK)]

@@ -76,6 +76,11 @@ class Network:
         return tags(self.by_name)
 
     @cached_property
+    def log_size(self) -> int:
+        """Count the log entries of every contact."""
+        return sum(len(c.log) for c in self.contacts.values())
+
+    @cached_property
     def problems_by_path(self) -> dict[str, list[Problem]]:
         grouped: dict[str, list[Problem]] = {}
         for problem in self.problems:

@@ -413,14 +413,10 @@ class SiteFacts:
         contacts = self.network.contacts
         reached = [contacts[cid] for cid in report.reached]
         self.scanned += sum(len(c.log) for c in reached)
-        if self.scanned > self._log_size:
+        if self.scanned > self.network.log_size:
             return self._log_by_day
         start, end = report.week.start, report.week.end
         return _by_day((e, c) for c in reached for e in c.log if start <= e.date <= end)
-
-    @cached_property
-    def _log_size(self) -> int:
-        return sum(len(c.log) for c in self.network.contacts.values())
 
     @cached_property
     def _log_by_day(self) -> dict[date, list[tuple[LogEntry, Contact]]]:

@@ -1289,7 +1289,7 @@ def test_with_a_long_log_many_week_pages_and_few_contact_pages_are_shared_out(
 ) -> None:
     """A role edited on a contact whose long log reaches forty weeks, say: the week pages are most of
     the work, each slow to render, and go a few at a time."""
-    log = sum(len(c.log) for c in render(journal, TODAY).network.contacts.values())
+    log = render(journal, TODAY).network.log_size
     monkeypatch.setattr(building, "LONG_LOG", log)  # this journal's log counts as long
     chunks = weekly_chunks(journal, monkeypatch, contacts=False)
     assert len(chunks) > 1 and all(len(chunk) <= building.WEEK_CHUNK for chunk in chunks)
@@ -1301,7 +1301,7 @@ def test_with_a_short_log_the_week_pages_stay_together_however_few_the_contact_p
 ) -> None:
     """A logged call: the week pages' keys are checked, which needs the weekly reports, and one or
     two are rendered; shared out, each process would make the reports."""
-    log = sum(len(c.log) for c in render(journal, TODAY).network.contacts.values())
+    log = render(journal, TODAY).network.log_size
     monkeypatch.setattr(building, "LONG_LOG", log + 1)
     chunks = weekly_chunks(journal, monkeypatch, contacts=False)
     assert len(chunks) == 1 and {"index.html", "weeks/index.html"} <= set(chunks[0])
