@@ -416,13 +416,10 @@ def cache_folder(root: Path) -> Path:
     return root / CACHE_DIR
 
 
-def make_cache_folder(root: Path) -> bool:
-    """Make the journal's cache folder if there is none; tell whether there is one now."""
-    try:
+def make_cache_folder(root: Path) -> None:
+    """Make the journal's cache folder if there is none and the journal is writable."""
+    with contextlib.suppress(OSError):
         _make_folder(cache_folder(root))
-    except OSError:
-        return False
-    return True
 
 
 def load_cache(root: Path, version: str, whole: bool = True) -> BuildCache:
