@@ -293,7 +293,11 @@ def _model(
         journal = load_journal(root, parse_files=parse_files, names=taken.names if taken else None)
         if not journal.config_ok:
             return None, BuildResult(list(journal.problems), failure=config_failure(journal.problems))
+        keep = memo is None and bool(store.pages)  # a build with a cache: the forest is kept in it
+        memo = store.forest_memo() if keep else memo
         network = _network_and_notes(journal, today, store, jobs, memo)
+        if keep:
+            store.keep_forest(memo)  # type: ignore[arg-type]
         store.people = tuple((c.id, c.name) for c in network.contacts.values())  # for notes alone
         store.allow_html = network.config.site.allow_html
         return network, None

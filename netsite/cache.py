@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 from . import __version__
 from .digests import digest
 from .journal import ParseResult, contact_id, parse_bytes, read_bytes, read_with_stat
+from .model import ModelMemo
 from .output import MANIFEST, PageStore, clone_site, set_aside_sites, sweep_sites
 from .problems import Problem
 from .workers import Helper, pickled
@@ -47,6 +48,7 @@ CACHE_DIR = ".netsite"
 CACHE_FILE = "build-cache.pickle"
 NOTES_FILE = "notes.pickle"
 STAMP_FILE = "build-stamp.pickle"
+FOREST_FILE = "forest.pickle"
 PAGES_DIR = "pages"
 SPARE_DIR = "spare-site"
 FORMAT = 3
@@ -168,6 +170,10 @@ class BuildCache:
     notes_saved: dict[tuple[str, bool], Any] | None = field(default=None, compare=False, repr=False)
     # This build's notes memo key of each text, shared by the notes of the model and of the pages.
     note_keys: dict[str, tuple[str, bool]] = field(default_factory=dict, compare=False, repr=False)
+    # The last build's referral forest and its problems, with the digest of what it was made of
+    # (model.referral_digest); kept in a file of its own, written only when the forest changed.
+    forest: tuple[str, Any, Any] | None = field(default=None, compare=False, repr=False)
+    forest_dirty: bool = field(default=False, compare=False, repr=False)
 
     def parse_files(
         self,
@@ -260,6 +266,21 @@ class BuildCache:
     def keep_notes(self, keys: set[tuple[str, bool]]) -> None:
         """Drop the notes of texts no contact has any more."""
         self.notes = {key: value for key, value in self.notes.items() if key in keys}
+
+    def forest_memo(self) -> ModelMemo:
+        """Return a model memo holding the forest the last build kept, reused while still true."""
+        if self.forest is None:
+            return ModelMemo(referrals="")
+        referrals, forest, problems = self.forest
+        return ModelMemo(forest=(forest, problems), referrals=referrals)
+
+    def keep_forest(self, memo: ModelMemo) -> None:
+        """Keep the forest a memo from forest_memo holds now, to be saved if it was made again."""
+        if memo.forest is None or memo.referrals is None:
+            return
+        if self.forest is None or memo.forest[0] is not self.forest[1]:
+            self.forest = (memo.referrals, *memo.forest)
+            self.forest_dirty = True
 
     def digests(self) -> dict[str, tuple[str, str]]:
         """Map each contact file to (content digest, front matter digest)."""
@@ -436,7 +457,17 @@ def load_cache(root: Path, version: str, whole: bool = True) -> BuildCache:
         return BuildCache(version)
     cache.dirty = set()
     cache.notes_held = False
+    cache.forest = _read_forest(root / CACHE_DIR, version)
     return load_rest(root, cache) if whole else cache
+
+
+def _read_forest(folder: Path, version: str) -> tuple[str, Any, Any] | None:
+    """Read the forest the last build kept (see BuildCache.forest); None if absent or unreadable."""
+    try:
+        ((referrals, (forest, problems)),) = _versioned(folder / FOREST_FILE, version).items()
+    except Exception:  # as in load_cache
+        return None
+    return referrals, forest, problems
 
 
 def load_rest(root: Path, cache: BuildCache) -> BuildCache:
@@ -520,9 +551,13 @@ def save_cache(root: Path, cache: BuildCache) -> None:
     parts = getattr(cache.basis, "parts", None)
     if parts is not None:
         save_shape(folder, cache.version, cache.basis.shape, parts)
+    if cache.forest is not None and cache.forest_dirty:
+        referrals, *kept = cache.forest
+        saved = _save_versioned(folder / FOREST_FILE, cache.version, {referrals: tuple(kept)})
+        cache.forest_dirty = not saved
     # What is kept in files of its own, or only for one build, is left out of the main file (and the
     # basis pickles without its parts).
-    main = replace(cache, parses={}, notes={}, folder=None, notes_saved=None, note_keys={})
+    main = replace(cache, parses={}, notes={}, folder=None, notes_saved=None, note_keys={}, forest=None)
     _save(folder / CACHE_FILE, main)
     cache.dirty = set()
 

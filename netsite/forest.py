@@ -92,13 +92,22 @@ class Resolver:
 
     def __init__(self, contacts: Sequence[Named]) -> None:
         self.ids = {c.id for c in contacts}
-        self.ids_folded: dict[str, str] = {}
+        folded: dict[str, str] = {}
         self.names: dict[str, str] = {}
-        self.namesakes: dict[str, list[str]] = {}
+        self.namesakes: dict[str, list[str]] = {}  # only names two or more contacts share
         for c in sorted(contacts, key=lambda c: c.id):
-            self.ids_folded.setdefault(c.id.casefold(), c.id)
-            self.names.setdefault(c.name.casefold(), c.id)
-            self.namesakes.setdefault(c.name.casefold(), []).append(c.id)
+            folded.setdefault(c.id.casefold(), c.id)
+            name = c.name.casefold()
+            first = self.names.setdefault(name, c.id)
+            if first != c.id:
+                self.namesakes.setdefault(name, [first]).append(c.id)
+        # A forest is kept between builds, so only the folds that differ from their id are kept:
+        # most ids are their own case fold (see _folded_id).
+        self.ids_folded = {fold: cid for fold, cid in folded.items() if fold != cid}
+
+    def _folded_id(self, folded: str) -> str | None:
+        """Return the first id (in order) whose case fold is folded, if any."""
+        return self.ids_folded.get(folded) or (folded if folded in self.ids else None)
 
     def ambiguous(self, text: str | None) -> list[str]:
         """Return the ids sharing the name text resolves by, when more than one does."""
@@ -109,8 +118,7 @@ class Resolver:
         if target is None or target in self.ids:
             return []
         folded = target.casefold()
-        same = [] if folded in self.ids_folded else self.namesakes.get(folded, [])
-        return same if len(same) > 1 else []
+        return [] if self._folded_id(folded) is not None else self.namesakes.get(folded, [])
 
     def resolve(self, text: str | None) -> str | None:
         """Return the id text points at, or None (also for `me` and empty)."""
@@ -123,7 +131,7 @@ class Resolver:
         if target in self.ids:
             return target
         folded = target.casefold()
-        return self.ids_folded.get(folded) or self.names.get(folded)
+        return self._folded_id(folded) or self.names.get(folded)
 
 
 def reference_target(text: str | None) -> str | None:

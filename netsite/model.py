@@ -9,6 +9,7 @@ from functools import cached_property
 
 from .config import Config, Rules
 from .contact import Contact
+from .digests import digest
 from .due import DueItem, LogFacts, contact_due, days_after, log_facts, sort_due
 from .forest import Forest, Resolver, build_forest
 from .groups import Group, companies, tags
@@ -103,10 +104,14 @@ class ModelMemo:
 
     A logged call then derives one contact's facts rather than ten thousand, and the referral forest
     is made again only when an id, name, referrer or file path changed.
+
+    `netsite build` keeps only the forest, in the build cache, with the digest of what it was made of
+    (referrals): the contacts of the build that made it are not at hand in a new process.
     """
 
     contacts: tuple[Contact, ...] = ()  # those of the build the forest was made or checked for
     forest: tuple[Forest, list[Problem]] | None = None
+    referrals: str | None = None  # referral_digest of the forest's contacts, when it is kept on disk
     context: tuple[date, Rules] | None = None  # what each contact's facts were derived for
     derived: _Known = field(default_factory=dict)
 
@@ -150,6 +155,12 @@ def _forest(
     """Build the forest, or take memo's if no contact's id, name, referrer or path changed since."""
     if memo is None:
         return build_forest(contacts, resolver)
+    if memo.referrals is not None:  # kept on disk: what it was made of is known by digest only
+        now = referral_digest(contacts)
+        if memo.forest is None or now != memo.referrals:
+            memo.forest = build_forest(contacts, resolver)
+        memo.referrals = now
+        return memo.forest
     if memo.forest is None or not _same_referrals(memo.contacts, contacts):
         memo.forest = build_forest(contacts, resolver)
     memo.contacts = tuple(contacts)
@@ -161,6 +172,11 @@ def _same_referrals(then: Sequence[Contact], now: Sequence[Contact]) -> bool:
     if len(then) != len(now):
         return False
     return all(a is b or _referral(a) == _referral(b) for a, b in zip(then, now, strict=True))
+
+
+def referral_digest(contacts: Sequence[Contact]) -> str:
+    """Digest all that build_forest reads of the contacts (14 ms for 10,000; building takes 40)."""
+    return digest(repr([_referral(c) for c in contacts]).encode("utf-8", "surrogatepass"))
 
 
 def _referral(c: Contact) -> tuple[object, ...]:

@@ -1305,3 +1305,28 @@ def test_with_a_short_log_the_week_pages_stay_together_however_few_the_contact_p
     monkeypatch.setattr(building, "LONG_LOG", log + 1)
     chunks = weekly_chunks(journal, monkeypatch, contacts=False)
     assert len(chunks) == 1 and {"index.html", "weeks/index.html"} <= set(chunks[0])
+
+
+def test_the_forest_is_kept_and_made_again_only_when_a_referral_changes(
+    small: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A first build keeps no forest (it has nothing to reuse it for); the second keeps it, a logged
+    call reuses it as saved, and a new referrer makes it again (and saves it)."""
+    from netsite import model
+
+    made: list[int] = []
+    original = model.build_forest
+    monkeypatch.setattr(model, "build_forest", lambda *a: made.append(1) or original(*a))
+    kept = small / caching.CACHE_DIR / caching.FOREST_FILE
+    assert_same_as_uncached(small)
+    assert not kept.exists()
+    replace(small / "contacts" / "dee.md", "name: Dee", "name: Dee\nphone: 555")
+    assert_same_as_uncached(small)
+    saved = kept.read_bytes()
+    made.clear()
+    replace(small / "contacts" / "sub/cy.md", "tags: [x]", "log:\n  - 2026-11-02 call: met\ntags: [x]")
+    assert build(small, TODAY).ok
+    assert made == [] and kept.read_bytes() == saved
+    replace(small / "contacts" / "dee.md", "name: Dee", "name: Dee\nreferred_by: bob")
+    assert_same_as_uncached(small)
+    assert len(made) == 2 and kept.read_bytes() != saved  # this build's and render()'s

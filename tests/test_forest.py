@@ -7,6 +7,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from netsite.contact import Contact
 from netsite.forest import Forest, Resolver, build_forest, find_cycles, reference_target
@@ -99,6 +101,32 @@ def test_id_wins_over_a_name() -> None:
     assert resolver.resolve("bob") == "bob"
     assert resolver.resolve("Ann") == "ann"  # an id in another case still beats a name
     assert Resolver([c("bob", "Ann")]).resolve("ann") == "bob"
+
+
+def _plain_answers(contacts: list[Contact], target: str) -> tuple[str | None, list[str]]:
+    """Resolve a target the plain way: its own id, else the first id in order that folds as it does,
+    else the first id whose name does; ambiguous when no id folds as it and two or more names do."""
+    folded = target.casefold()
+    ids = sorted(c.id for c in contacts)
+    by_fold = [cid for cid in ids if cid.casefold() == folded]
+    by_name = sorted(c.id for c in contacts if c.name.casefold() == folded)
+    found = target if target in ids else (by_fold or by_name or [None])[0]
+    return found, ([] if target in ids or by_fold or len(by_name) < 2 else by_name)
+
+
+_IDS = st.sampled_from(["ann", "Ann", "ANN", "bo", "straße", "STRASSE", "strasse", "ǅ", "ǆ"])
+
+
+@given(
+    st.lists(st.tuples(_IDS, _IDS), max_size=8, unique_by=lambda pair: pair[0]),
+    st.sampled_from(["ann", "Ann", "bo", "BO", "Strasse", "strasse", "ǅ", "Ǆ", "nobody"]),
+)
+def test_resolver_answers_as_the_plain_way(pairs: list[tuple[str, str]], target: str) -> None:
+    contacts = [c(cid, name) for cid, name in pairs]
+    resolver = Resolver(contacts)
+    assert (resolver.resolve_target(target), resolver.ambiguous_target(target)) == _plain_answers(
+        contacts, target
+    )
 
 
 @pytest.mark.parametrize(

@@ -119,3 +119,21 @@ def test_the_memo_derives_again_only_the_contacts_whose_objects_changed(
     gone = build_network(journal(contacts[1:]), TODAY + timedelta(days=1), memo=memo)  # their referrer
     assert sorted(derived) == ["c1", "c2", "c3", "c4"]  # the same objects, no longer referred: not warm
     assert gone.due == build_network(journal(contacts[1:]), TODAY + timedelta(days=1)).due
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.data())
+def test_a_forest_kept_by_digest_is_reused_only_while_it_is_the_forest_built_afresh(
+    data: st.DataObject,
+) -> None:
+    """What `netsite build` keeps in its cache: a forest and the digest of what it was made of."""
+    before = [data.draw(contact(n)) for n in range(data.draw(st.integers(0, 8)))]
+    after = [c for c in (data.draw(edited(c)) for c in before) if c is not None]
+    kept = ModelMemo(referrals="")  # nothing kept yet
+    first = build_network(journal(before), TODAY, memo=kept)
+    memo = ModelMemo(forest=kept.forest, referrals=kept.referrals)  # as read back in a new process
+    again = build_network(journal(after), TODAY, memo=memo)
+    assert_same(again, build_network(journal(after), TODAY))
+    same = model.referral_digest(journal(after).contacts) == model.referral_digest(journal(before).contacts)
+    assert (again.forest is first.forest) == same
+    assert memo.referrals == model.referral_digest(journal(after).contacts)
