@@ -390,7 +390,7 @@ class _Plan:
         So are the referral tree and the list of companies, for the same reason (0.09 s and 0.03 s
         against 0.01 s and 0.002 s).
         A contact page seen for the first time gets no coarse key either: while the shape is the
-        same, the next build knows it unchanged without one (see _coarse_changed), and after a
+        same, the next build knows it unchanged without one (see candidates), and after a
         change of shape that reaches it (pagekeys.PageKeys.reshaped) it is rendered again.
         """
         template = self.pages[index].template
@@ -431,22 +431,19 @@ class _Plan:
 
         Also count those of them known from an earlier build, whose fine keys may show them unchanged.
         """
-        found, checks = [], 0
+        if self.keys is None:
+            return list(range(len(self.pages))), 0
+        found, checks, moved = [], 0, self.moved
         for index, page in enumerate(self.pages):
             entry = known(page.path)
-            if entry is None or self.keys is None or self._coarse_changed(index, entry):
+            if entry is None:
                 found.append(index)
-                checks += entry is not None and self.keys is not None
+            elif moved is not None and page.template == CONTACT and page.context["contact"].id not in moved:
+                continue  # as the build the basis describes left it, with the key it kept then ("" if none)
+            elif entry[0] != self.coarse(index) or self.keys.reached(page):
+                found.append(index)
+                checks += 1
         return found, checks
-
-    def _coarse_changed(self, index: int, entry: tuple[str, str, Any]) -> bool:
-        """Tell whether a known page's coarse key changed, or cannot tell (pagekeys.PageKeys.reached). A
-        contact page not moved since the build the basis describes is as that build left it, with the
-        key it kept then ("" if none)."""
-        page, moved = self.pages[index], self.moved
-        if moved is not None and page.template == "contact.html" and page.context["contact"].id not in moved:
-            return False
-        return entry[0] != self.coarse(index) or self.keys.reached(page)
 
 
 def _plan(
@@ -584,19 +581,17 @@ def _render_into(
     keys are checked in the workers.
     """
 
-    def known(path: str) -> tuple[str, str, str] | None:
-        entry = store.pages.get(path)
-        if entry is None:
-            return None
-        if old.get(path) == entry[2] and path in there:
-            return entry
-        return entry if kept is not None and kept.intact(entry[2]) else None
+    # What is known of each page from earlier builds and still true of output/ (or of the page store).
+    pages = store.pages
+    known = {path: entry for path, entry in pages.items() if old.get(path) == entry[2] and path in there}
+    if kept is not None:
+        known.update((path, e) for path, e in pages.items() if path not in known and kept.intact(e[2]))
 
     def work(indices: list[int]) -> tuple[list[_Row], dict]:
         rows: list[_Row] = []
         for index in indices:
             page = plan.pages[index]
-            entry = known(page.path)
+            entry = known.get(page.path)
             keys = plan.reusable(index, entry)
             if keys is not None and entry is not None:
                 rows.append((page.path, entry[2], False, *keys, None))
@@ -612,9 +607,9 @@ def _render_into(
             rows.append((page.path, sum_, changed, *plan.kept_keys(index, page.path in store.pages), span))
         return rows, plan.notes.take_added()
 
-    digests = {page.path: (entry[2] if (entry := known(page.path)) else "") for page in plan.pages}
+    digests = {page.path: (entry[2] if (entry := known.get(page.path)) else "") for page in plan.pages}
     written: set[str] = set()
-    for rows, added in _run(work, plan.candidates(known), plan, jobs):
+    for rows, added in _run(work, plan.candidates(known.get), plan, jobs):
         store.notes.update(added)
         for path, sum_, changed, coarse, fine, span in rows:
             digests[path] = sum_
@@ -677,6 +672,7 @@ def _kind(template: str) -> str:
     return "group" if template in _GROUPS else "big"
 
 
+CONTACT = "contact.html"
 _GROUPS = frozenset({"company.html", "tag.html"})
 _KEYED_AT_ONCE = frozenset({"week.html", "tree.html", "companies.html"})  # see _Plan.kept_keys
 _WEEKLY = frozenset({"index.html", "weeks.html", "week.html"})  # the pages that show weekly reports

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import errno
 import os
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass
+from operator import attrgetter
 from pathlib import Path
 
 from .config import CONFIG_NAME, Config, parse_config
@@ -45,7 +46,7 @@ def load_journal(
     config, config_problems = load_config(root)
     base = os.path.join(root, CONTACTS_DIR)
     names = contact_names(root) if names is None else names
-    named = [(os.path.join(base, name), f"{CONTACTS_DIR}/{name}") for name in names]
+    named = [(f"{base}{os.sep}{name}", f"{CONTACTS_DIR}/{name}") for name in names]
     if parse_files is not None:
         results = parse_files(named)
     else:
@@ -57,7 +58,7 @@ def load_journal(
         root=root,
         config=config or Config(),
         config_ok=config is not None,
-        contacts=tuple(sorted(contacts, key=lambda c: c.id)),
+        contacts=tuple(sorted(contacts, key=attrgetter("id"))),
         problems=tuple(sort_problems(problems)),
     )
 
@@ -172,6 +173,9 @@ def parse_bytes(contact_id: str, rel: str, data: bytes) -> ParseResult:
 
 def _duplicate_ids(named: list[tuple[str, str]]) -> tuple[set[str], list[Problem]]:
     """Find ids (file stems) that more than one file has; all of those files are left out."""
+    counts = Counter(contact_id(rel) for _, rel in named)
+    if len(counts) == len(named):  # the usual case: ten thousand lists not made
+        return set(), []
     by_id: dict[str, list[str]] = defaultdict(list)
     for _, rel in named:
         by_id[contact_id(rel)].append(rel)
