@@ -9,7 +9,7 @@ from functools import cached_property
 
 from .config import Config, Rules
 from .contact import Contact
-from .digests import digest
+from .digests import value_digest
 from .due import DueItem, LogFacts, contact_due, days_after, log_facts, sort_due
 from .forest import Forest, Resolver, build_forest
 from .groups import Group, companies, tags
@@ -176,8 +176,8 @@ def _same_referrals(then: Sequence[Contact], now: Sequence[Contact]) -> bool:
 
 
 def referral_digest(contacts: Sequence[Contact]) -> str:
-    """Digest all that build_forest reads of the contacts (14 ms for 10,000; building takes 40)."""
-    return digest(repr([_referral(c) for c in contacts]).encode("utf-8", "surrogatepass"))
+    """Digest all that build_forest reads of the contacts (10 ms for 10,000; building takes 40)."""
+    return value_digest([_referral(c) for c in contacts])
 
 
 def _referral(c: Contact) -> tuple[object, ...]:
