@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import NamedTuple
 
@@ -12,8 +11,9 @@ from .contact import CONVERSATION_KINDS, Contact
 KINDS = ("thank-you", "follow-up", "reach-out")
 
 
-@dataclass(frozen=True)
-class DueItem:
+class DueItem(NamedTuple):
+    """Something due for one contact; a named tuple, as ten thousand are made for each model."""
+
     contact: str
     name: str
     kind: str
