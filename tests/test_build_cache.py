@@ -1330,3 +1330,19 @@ def test_the_forest_is_kept_and_made_again_only_when_a_referral_changes(
     replace(small / "contacts" / "dee.md", "name: Dee", "name: Dee\nreferred_by: bob")
     assert_same_as_uncached(small)
     assert len(made) == 2 and kept.read_bytes() != saved  # this build's and render()'s
+
+
+def test_a_kept_forest_that_is_corrupt_or_of_another_journal_is_made_again(
+    small: Path, journal: Path
+) -> None:
+    kept = caching.CACHE_DIR + "/" + caching.FOREST_FILE
+    for root in (small, journal):  # the second build of each keeps its forest
+        assert_same_as_uncached(root)
+        replace(next((root / "contacts").glob("*.md")), "\n---\n", "\nphone: 555\n---\n")
+        assert_same_as_uncached(root)
+    (small / kept).write_bytes((journal / kept).read_bytes())  # another journal's
+    replace(small / "contacts" / "dee.md", "name: Dee", "name: Dee\nreferred_by: bob")
+    assert_same_as_uncached(small, after="another journal's forest")
+    (small / kept).write_bytes(b"\x80\x05not a pickle at all")
+    replace(small / "contacts" / "dee.md", "referred_by: bob", "referred_by: ann")
+    assert_same_as_uncached(small, after="a corrupt forest")
