@@ -433,17 +433,22 @@ class _Plan:
         """
         if self.keys is None:
             return list(range(len(self.pages))), 0
-        found, checks, moved = [], 0, self.moved
+        found, checks = [], 0
         for index, page in enumerate(self.pages):
             entry = known(page.path)
             if entry is None:
                 found.append(index)
-            elif moved is not None and page.template == CONTACT and page.context["contact"].id not in moved:
-                continue  # as the build the basis describes left it, with the key it kept then ("" if none)
-            elif entry[0] != self.coarse(index) or self.keys.reached(page):
+            elif not self._unmoved(page) and (entry[0] != self.coarse(index) or self.keys.reached(page)):
                 found.append(index)
                 checks += 1
         return found, checks
+
+    def _unmoved(self, page: Any) -> bool:
+        """Tell whether a page is a contact's not moved since the build the basis describes: as that
+        build left it, with the key it kept then ("" if none)."""
+        if self.moved is None or page.template != "contact.html":
+            return False
+        return page.context["contact"].id not in self.moved
 
 
 def _plan(
@@ -672,7 +677,6 @@ def _kind(template: str) -> str:
     return "group" if template in _GROUPS else "big"
 
 
-CONTACT = "contact.html"
 _GROUPS = frozenset({"company.html", "tag.html"})
 _KEYED_AT_ONCE = frozenset({"week.html", "tree.html", "companies.html"})  # see _Plan.kept_keys
 _WEEKLY = frozenset({"index.html", "weeks.html", "week.html"})  # the pages that show weekly reports
