@@ -125,7 +125,7 @@ def build_network(
     forest, forest_problems = _forest(contacts, resolver, memo)
     rules = journal.config.rules
     known = _known(memo, today, rules)
-    keep = memo is not None and memo.referrals is None  # a memo kept on disk holds the forest only
+    remember = memo is not None and memo.referrals is None  # a memo kept on disk holds the forest only
     status: dict[str, str] = {}
     problems = [*journal.problems, *forest_problems]
     due: list[DueItem] = []
@@ -133,7 +133,7 @@ def build_network(
     for c in contacts:
         has_referrer = forest.referrer[c.id] is not None
         facts = (known and _reused(known, c, has_referrer)) or _derived(c, has_referrer, rules, today)
-        if keep:
+        if remember:
             memo.derived[c.id] = (c, has_referrer, facts)  # type: ignore[union-attr]
         last[c.id], status[c.id], found, owed = facts
         problems.extend(found)
