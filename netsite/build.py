@@ -56,7 +56,10 @@ from .workers import can_fork, cpu_count, map_chunks, map_chunks_beside, no_coll
 POOL_FILES = 1000  # parse in worker processes from this many changed files on
 POOL_PAGES = 400  # render in worker processes from this many pages to render on
 KEY_CHECKS = 8  # checking a known page's keys costs about an eighth of rendering it
-BIG_PAGE = 5  # a page that lists everyone costs about one contact page for every five pages
+# A page that lists everyone costs about one contact page for every BIG_PAGE pages of the site, its
+# rows kept (rowmemo.py). Counted as costlier (5), a logged call at 1,000 contacts forked a render
+# helper, which in serve's large process paid more in copied memory than it saved (20 ms of 80).
+BIG_PAGE = 50
 POOL_NOTES = 1000  # render notes beside the model from this many notes to render on
 CHUNK = 250  # contact pages handed to a worker at a time
 WEEK_CHUNK = 16  # week pages handed to a worker at a time (each worker makes the weekly reports once)
