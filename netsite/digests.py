@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-import io
-import pickle
+
+from .workers import pickled
 
 
 def digest(data: bytes) -> str:
@@ -19,13 +19,9 @@ def value_digest(value: object) -> str:
     """Digest plain data by value: strings, numbers, None, dates, and tuples, lists, dicts and
     dataclasses of them.
 
-    Pickled without a memo, equal values give the same bytes whichever objects hold them, at a
-    third of the cost of their repr (a list of 10,000 tuples: 2 ms rather than 7). Dicts give
-    their items in insertion order; a set would give its own order in each process (as its repr
-    would), so none is digested.
+    Pickled without a memo (workers.pickled), equal values give the same bytes whichever objects
+    hold them, at a third of the cost of their repr (a list of 10,000 tuples: 2 ms rather than 7).
+    Dicts give their items in insertion order; a set would give its own order in each process (as
+    its repr would), so none is digested.
     """
-    buffer = io.BytesIO()
-    pickler = pickle.Pickler(buffer, protocol=5)
-    pickler.fast = True
-    pickler.dump(value)
-    return digest(buffer.getvalue())
+    return digest(pickled(value))
