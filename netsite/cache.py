@@ -170,9 +170,10 @@ class BuildCache:
     notes_saved: dict[tuple[str, bool], Any] | None = field(default=None, compare=False, repr=False)
     # This build's notes memo key of each text, shared by the notes of the model and of the pages.
     note_keys: dict[str, tuple[str, bool]] = field(default_factory=dict, compare=False, repr=False)
-    # The last build's referral forest and its problems, with the digest of what it was made of
-    # (model.referral_digest); kept in a file of its own, written only when the forest changed.
-    forest: tuple[str, Any, Any] | None = field(default=None, compare=False, repr=False)
+    # The digest of what the last build's referral forest was made of (model.referral_digest), with
+    # that forest and its problems (ModelMemo.forest); kept in a file of its own, written only when
+    # the forest was made again.
+    forest: tuple[str, Any] | None = field(default=None, compare=False, repr=False)
     forest_dirty: bool = field(default=False, compare=False, repr=False)
 
     def parse_files(
@@ -271,15 +272,15 @@ class BuildCache:
         """Return a model memo holding the forest the last build kept, reused while still true."""
         if self.forest is None:
             return ModelMemo(referrals="")
-        referrals, forest, problems = self.forest
-        return ModelMemo(forest=(forest, problems), referrals=referrals)
+        referrals, forest = self.forest
+        return ModelMemo(forest=forest, referrals=referrals)
 
     def keep_forest(self, memo: ModelMemo) -> None:
         """Keep the forest a memo from forest_memo holds now, to be saved if it was made again."""
         if memo.forest is None or memo.referrals is None:
             return
-        if self.forest is None or memo.forest[0] is not self.forest[1]:
-            self.forest = (memo.referrals, *memo.forest)
+        if self.forest is None or memo.forest is not self.forest[1]:
+            self.forest = (memo.referrals, memo.forest)
             self.forest_dirty = True
 
     def digests(self) -> dict[str, tuple[str, str]]:
@@ -461,13 +462,13 @@ def load_cache(root: Path, version: str, whole: bool = True) -> BuildCache:
     return load_rest(root, cache) if whole else cache
 
 
-def _read_forest(folder: Path, version: str) -> tuple[str, Any, Any] | None:
+def _read_forest(folder: Path, version: str) -> tuple[str, Any] | None:
     """Read the forest the last build kept (see BuildCache.forest); None if absent or unreadable."""
     try:
-        ((referrals, (forest, problems)),) = _versioned(folder / FOREST_FILE, version).items()
+        ((referrals, forest),) = _versioned(folder / FOREST_FILE, version).items()
     except Exception:  # as in load_cache
         return None
-    return referrals, forest, problems
+    return referrals, forest
 
 
 def load_rest(root: Path, cache: BuildCache) -> BuildCache:
@@ -552,9 +553,7 @@ def save_cache(root: Path, cache: BuildCache) -> None:
     if parts is not None:
         save_shape(folder, cache.version, cache.basis.shape, parts)
     if cache.forest is not None and cache.forest_dirty:
-        referrals, *kept = cache.forest
-        saved = _save_versioned(folder / FOREST_FILE, cache.version, {referrals: tuple(kept)})
-        cache.forest_dirty = not saved
+        cache.forest_dirty = not _save_versioned(folder / FOREST_FILE, cache.version, dict([cache.forest]))
     # What is kept in files of its own, or only for one build, is left out of the main file (and the
     # basis pickles without its parts).
     main = replace(cache, parses={}, notes={}, folder=None, notes_saved=None, note_keys={}, forest=None)
