@@ -1322,11 +1322,11 @@ def test_the_forest_is_kept_and_made_again_only_when_a_referral_changes(
     assert not kept.exists()
     replace(small / "contacts" / "dee.md", "name: Dee", "name: Dee\nphone: 555")
     assert_same_as_uncached(small)
-    saved = kept.read_bytes()
+    saved, inode = kept.read_bytes(), kept.stat().st_ino  # a file saved again is a new inode
     made.clear()
     replace(small / "contacts" / "sub/cy.md", "tags: [x]", "log:\n  - 2026-11-02 call: met\ntags: [x]")
     assert build(small, TODAY).ok
-    assert made == [] and kept.read_bytes() == saved
+    assert made == [] and kept.read_bytes() == saved and kept.stat().st_ino == inode
     replace(small / "contacts" / "dee.md", "name: Dee", "name: Dee\nreferred_by: bob")
     assert_same_as_uncached(small)
     assert len(made) == 2 and kept.read_bytes() != saved  # this build's and render()'s
