@@ -16,7 +16,7 @@ process is small: forked once it holds the model, a helper costs it copied pages
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import partial
 from pathlib import Path
@@ -366,6 +366,9 @@ class _Plan:
     pages: list[Any]  # site.Page
     keys: Any  # pagekeys.PageKeys; None when the journal has templates of its own: nothing is reused
     moved: set[str] | None = None  # contacts whose page's coarse key may have changed (None: any may)
+    # Fine keys worked out, by page: a page whose key changed is rendered and its key kept, and the
+    # tree's takes 20 ms at 10,000 contacts.
+    fines: dict[int, str] = field(default_factory=dict)
 
     def coarse(self, index: int) -> str | None:
         """Return the coarse key of a page (None: unknown, check and render it)."""
@@ -375,7 +378,12 @@ class _Plan:
         """Return the fine key of a page now, notes included (None: unknown, render it)."""
         if self.keys is None:
             return None
-        return self.keys.fine(self.pages[index], self.notes)
+        fine = self.fines.get(index)
+        if fine is None:
+            fine = self.keys.fine(self.pages[index], self.notes)
+            if fine is not None:  # None: notes never rendered, which rendering the page may change
+                self.fines[index] = fine
+        return fine
 
     def basis(self) -> Any:
         """Return what this plan's coarse keys of contact pages are made of (None: no keys)."""

@@ -6,7 +6,7 @@ import csv
 import io
 import re
 from datetime import date, timedelta
-from functools import cache, partial
+from functools import cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -57,10 +57,13 @@ def due_calendar(network: Network, rows: RowMemo | None = None) -> bytes:
     if rows is None:
         events = [_event(network, item, stamp) for item in network.due]
     else:
-        events = [
-            rows.row((i.kind, i.contact), i.contact, partial(_place, network, i), _event, network, i, stamp)
-            for i in network.due
-        ]
+        due = network.due
+        events = rows.rows_of(
+            [(i.kind, i.contact) for i in due],
+            [i.contact for i in due],
+            lambda n: _event(network, due[n], stamp),
+            lambda n: _place(network, due[n]),
+        )
     head = _content(_calendar_head(network.config.site.title))
     return b"".join([head, *events, _content(["END:VCALENDAR"])])
 

@@ -188,10 +188,6 @@ class Fragments:
         self._links_made: dict[tuple[str, str, str], str] = {}
         self.memo: RowMemo | None = None  # the rows kept by the page being rendered, if it keeps them
 
-    def _row(self, key: object, contact_id: str, place: Any, make: Callable[..., str], *args: Any) -> str:
-        """Return a row of a long list: make(*args), or the row the page kept (see rowmemo.py)."""
-        return make(*args) if self.memo is None else self.memo.row(key, contact_id, place, make, *args)
-
     def url(self, target: str) -> str:
         """Return the link to a path given from the site root."""
         return self.root + target
@@ -288,12 +284,20 @@ class Fragments:
         memo = self.memo
         if memo is None or not isinstance(rows, ContactRows):
             return Markup("".join(map(self._contact_row, rows)))
-        row, make, made = memo.row, rows.make, self._made_row
-        html = (row(c.id, c.id, (of := _RowOf(make, c)).place, made, of) for c in rows.people)
-        return Markup("".join(html))
+        people, make = rows.people, rows.make
+        ids = [c.id for c in people]
+        made: dict[int, _RowOf] = {}
 
-    def _made_row(self, of: _RowOf) -> str:
-        return self._contact_row(of.row())
+        def row_of(i: int) -> _RowOf:
+            of = made.get(i)
+            if of is None:
+                of = made[i] = _RowOf(make, people[i])
+            return of
+
+        def html(i: int) -> str:
+            return self._contact_row(row_of(i).row())
+
+        return Markup("".join(memo.rows_of(ids, ids, html, lambda i: row_of(i).place())))
 
     def _contact_row(self, row: ContactRow) -> str:
         c = row.contact
@@ -319,15 +323,23 @@ class Fragments:
     def due_table(self, items: Sequence[DueItem], show_contact: bool = True) -> Markup:
         """Return a table of due items (every contact page has one, and the Due page lists them all)."""
         who = "<th>Who</th><th>Company</th>" if show_contact else ""
-        row, make = self._row, self._due_row
-        # Of the rest of the network a row shows only whether its contact was referred (item.warm).
-        rows = "".join(
-            row((i.kind, i.contact, show_contact), i.contact, i.warm, make, i, show_contact) for i in items
-        )
+        rows = "".join(self._due_rows(items, show_contact))
         return Markup(
             '<div class="scroll"><table class="due">\n'
             f"<thead><tr><th>Due</th><th>When</th><th>What</th>{who}</tr></thead>\n"
             f"<tbody>\n{rows}</tbody>\n</table></div>"
+        )
+
+    def _due_rows(self, items: Sequence[DueItem], show_contact: bool) -> list[str]:
+        if self.memo is None:
+            return [self._due_row(i, show_contact) for i in items]
+        keys = [(i.kind, i.contact, show_contact) for i in items]
+        # Of the rest of the network a row shows only whether its contact was referred (item.warm).
+        return self.memo.rows_of(
+            keys,
+            [i.contact for i in items],
+            lambda n: self._due_row(items[n], show_contact),
+            lambda n: items[n].warm,
         )
 
     def _due_row(self, item: DueItem, show_contact: bool) -> str:
@@ -392,11 +404,17 @@ class Fragments:
 
     def tree_items(self, order: Iterable[tuple[Contact, int, int]]) -> Markup:
         """Return the referral forest as nested lists: (contact, degree, branch size) in preorder."""
+        order = list(order)
+        if self.memo is None:
+            nodes = [self._tree_node(*node) for node in order]
+        else:
+            ids = [contact.id for contact, _, _ in order]
+            # All a node shows of the rest of the network is its degree and the size of its branch.
+            nodes = self.memo.rows_of(ids, ids, lambda i: self._tree_node(*order[i]), lambda i: order[i][1:])
         parts, depth = [], 0
-        for contact, degree, size in order:
+        for (_, degree, _), node in zip(order, nodes, strict=True):
             parts.append("<ul>" if degree > depth else "</li>" + "</ul></li>" * (depth - degree))
-            place = (degree, size)  # all a node shows of the rest of the network
-            parts.append(self._row(contact.id, contact.id, place, self._tree_node, contact, degree, size))
+            parts.append(node)
             depth = degree
         parts.append("</li></ul>" * depth)
         return Markup("".join(parts))

@@ -3,7 +3,11 @@ place (which is checked only when the shape of the network changed)."""
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from netsite import cache as caching
 from netsite.rowmemo import RowMemo, RowMemos
@@ -208,3 +212,32 @@ def test_a_delta_records_the_shape_its_rows_were_made_for(tmp_path: Path) -> Non
     assert (tmp_path / "rows-tree.html.delta.pickle").exists()
     assert reopened(tmp_path, page, fronts, shape="shape-2").same_shape
     assert not reopened(tmp_path, page, fronts).same_shape
+
+
+_KEYS = st.sampled_from(["a", "b", "c", "d", "e"])
+_FRONTS = st.sampled_from(["f1", "f2"])
+_KEPT = st.dictionaries(_KEYS, st.tuples(_FRONTS, st.sampled_from(["'p1'", "'p2'"]), st.text(max_size=3)))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    kept=_KEPT,
+    fronts=st.dictionaries(_KEYS, _FRONTS),
+    shown=st.lists(st.tuples(_KEYS, st.sampled_from(["p1", "p2"])), unique_by=lambda row: row[0]),
+    same_shape=st.booleans(),
+    moved=st.none() | st.sets(_KEYS),
+)
+def test_rows_of_gives_what_row_gives_one_by_one(
+    kept: dict, fronts: dict, shown: list[tuple[str, str]], same_shape: bool, moved: set[str] | None
+) -> None:
+    """Many rows at once (rows_of) are the rows, kept rows and made rows that row() gives one by one."""
+    keys, places = [key for key, _ in shown], [where for _, where in shown]
+
+    def make(i: int) -> str:
+        return f"<{keys[i]} {places[i]}>"
+
+    one = RowMemo(dict(kept), fronts, same_shape, moved)
+    many = RowMemo(dict(kept), fronts, same_shape, moved)
+    expected = [one.row(k, k, partial(places.__getitem__, i), make, i) for i, k in enumerate(keys)]
+    assert many.rows_of(keys, keys, make, places.__getitem__) == expected
+    assert (many.used, many.made) == (one.used, one.made)
