@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 import subprocess
 import sys
 import time
@@ -694,3 +695,18 @@ def test_long_log_parses_fast() -> None:
     assert time.perf_counter() - started < 2
     assert len(contact.log) == 2000
     assert contact.log[-1].line is not None and 4 <= contact.log[-1].line <= 2003
+
+
+def test_a_contact_pickles_as_its_values_and_comes_back_whole() -> None:
+    """The build cache pickles contacts as tuples of values (Contact.__reduce__): every field comes
+    back, the lines of each key too (which equality does not compare), and the pickle names no field."""
+    text = (
+        "---\nname: Ana Lopez\ncompany: Acme\ntags: [a, b]\nadded: 2026-01-02\nnext_follow_up: 2026-02-03\n"
+        "log:\n  - 2026-01-05 call: talked\nhobby: sailing\n---\nNotes [[bob]].\n"
+    )
+    contact, _ = parse_contact("ana", "contacts/ana.md", text)
+    assert contact is not None
+    data = pickle.dumps(contact, pickle.HIGHEST_PROTOCOL)
+    again = pickle.loads(data)
+    assert type(again) is Contact and again.__dict__ == contact.__dict__
+    assert again.line("next_follow_up") == 6 and b"notes_line" not in data
