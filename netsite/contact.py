@@ -93,7 +93,8 @@ class Contact:
 
     def __reduce__(self) -> tuple[Any, ...]:
         # Every build reads ten thousand contacts back from the build cache: pickled as a tuple of
-        # values rather than a dict of field names and values, they load in 40 ms instead of 49.
+        # values rather than a dict of field names and values, its 32 shards read in 47-49 ms
+        # instead of 52-55.
         return _contact, _values(self)
 
 
