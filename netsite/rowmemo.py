@@ -110,7 +110,7 @@ class RowMemo:
             if fronts[i] is None:
                 self.used.pop(keys[i], None)
             else:
-                self.used[keys[i]] = self.made[keys[i]] = (fronts[i], _value(partial(place, i)), row)
+                self.used[keys[i]] = self.made[keys[i]] = (fronts[i], _value(place(i)), row)
         return made  # type: ignore[return-value]
 
     def _reused(self, key: Hashable, hit: Any) -> Any:
