@@ -51,7 +51,15 @@ from .shortcuts import (
     take_inputs,
     unchanged,
 )
-from .workers import can_fork, cpu_count, map_chunks, map_chunks_beside, no_collection, settled_heap
+from .workers import (
+    can_fork,
+    cpu_count,
+    leave_to_exit,
+    map_chunks,
+    map_chunks_beside,
+    no_collection,
+    settled_heap,
+)
 
 POOL_FILES = 1000  # parse in worker processes from this many changed files on
 POOL_PAGES = 400  # render in worker processes from this many pages to render on
@@ -193,6 +201,7 @@ def build(
             return _build(root, today, strict, BuildCache(version), jobs)
     with settled_heap():
         inputs, last, store = _take_inputs(root, today, strict, version, jobs)
+        leave_to_exit(inputs, last)
         quick = unchanged(root, inputs, last)
         if quick is not None:
             return quick
@@ -245,6 +254,7 @@ def _cached_build(
         if quick is not None:
             return quick
         store = caching.load_rest(root, store)
+    leave_to_exit(store)
     compiled = caching.compiled_templates(root, version)
     store.folder = caching.cache_folder(root) if compiled is not None else None
     kept = caching.page_store(root)
@@ -526,6 +536,7 @@ def _build(
     try:
         old = read_manifest(out)
         plan = _plan(network, root, store, compiled, kept is not None, store.basis)
+        leave_to_exit(plan)
         store.basis = None  # store.pages is about to change: unknown until this build succeeds
         stats, paths = _write(out, old, plan, store, jobs, kept)
         store.basis = plan.basis()

@@ -26,6 +26,7 @@ from .problems import Problem, counts_text, has_errors, sort_problems
 from .views import check_json, due_json, due_lines, json_chunks, report_lines, tree_json, tree_lines
 from .weekly import Week
 from .words import plural
+from .workers import ending_at_once
 
 
 def run() -> None:
@@ -34,6 +35,7 @@ def run() -> None:
     Nothing is left to clean up by then (every file is closed), and tearing down a large model
     object by object costs a tenth of a second at 10,000 contacts, so the process ends at once.
     """
+    ending_at_once()
     code = main()
     sys.stdout.flush()
     sys.stderr.flush()

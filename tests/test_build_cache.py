@@ -6,6 +6,7 @@ builds again, and compares every file in output/ with `render()`, which uses no 
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import pickle
@@ -13,6 +14,7 @@ import shutil
 import signal
 import sys
 import time
+import weakref
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -892,6 +894,35 @@ def test_a_helper_stopped_ends_at_once_and_is_reaped(tmp_path: Path) -> None:
     with pytest.raises(ChildProcessError):  # no such child left, running or not yet reaped
         os.waitpid(pid, os.WNOHANG)
     assert not mark.exists()
+
+
+@pytest.mark.parametrize("ending", [True, False], ids=["process ends at once", "process goes on"])
+def test_what_is_left_to_exit_outlives_its_references(monkeypatch: pytest.MonkeyPatch, ending: bool) -> None:
+    class Thing:
+        pass
+
+    monkeypatch.setattr(workers, "_left", None)
+    if ending:
+        workers.ending_at_once()
+    thing = Thing()
+    alive = weakref.ref(thing)
+    workers.leave_to_exit(thing)
+    del thing
+    gc.collect()
+    assert (alive() is not None) == ending
+
+
+def test_a_build_in_a_process_that_ends_at_once_leaves_its_cache_unfreed(
+    small: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    build(small, TODAY)
+    monkeypatch.setattr(workers, "_left", None)
+    workers.ending_at_once()
+    bob = SMALL["bob.md"].replace("company: Beta", "company: Gamma")
+    (small / "contacts" / "bob.md").write_text(bob, encoding="utf-8")
+    assert build(small, TODAY).ok
+    left = [o for objects in workers._left or [] for o in objects]
+    assert any(isinstance(o, caching.BuildCache) for o in left)
 
 
 @pytest.mark.parametrize("forks", [True, False], ids=["forked", "where it cannot fork"])
