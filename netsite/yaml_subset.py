@@ -23,8 +23,10 @@ REFUSED: Any = object()  # the text is outside the subset: read it with PyYAML
 
 Scalar = Callable[[str], Any]  # types a plain scalar as the loader does; raises Refused if unsure
 
-# Characters PyYAML reads as line breaks or white space of their own, or refuses to read at all.
-_ODD = re.compile("[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]")
+# Characters PyYAML reads as line breaks or white space of their own, or refuses to read at all: all
+# but \n, \x20-\x7e, \xa0-\u2027, \u202a-\ud7ff, \ue000-\ufefe, \uff00-\ufffd and \U00010000-\U0010ffff,
+# listed as the few ranges they are (compiled in 0.4 ms at import rather than 3).
+_ODD = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff]")
 _STARTS_OTHER = frozenset("-?:,[]{}#&*!|>'\"%@`")  # a plain scalar may not start with these
 _FLOW_STOP = re.compile(r"[,\[\]{}]")
 _FLOW_ODD = frozenset(":?#'\"")  # flow scalars holding these are left to PyYAML

@@ -253,3 +253,12 @@ def test_every_sample_contact_takes_the_subset(path: Path) -> None:
     fast = yaml_subset.parse(part.front_matter, part.front_matter_line, fm._plain_scalar)
     assert fast is not yaml_subset.REFUSED
     assert shape(fast) == shape(by_pyyaml(part.front_matter, part.front_matter_line))
+
+
+def test_the_subset_leaves_to_pyyaml_every_character_it_reads_as_a_break_or_space_or_refuses() -> None:
+    # PyYAML refuses what its reader calls non-printable; it reads tab, CR, NEL, LS and PS as white
+    # space or line breaks, and a BOM as a marker: each of them sends a text to PyYAML.
+    own = set("\t\r\x85\u2028\u2029\ufeff")
+    refused = yaml.reader.Reader.NON_PRINTABLE
+    odd = [i for i in range(0x110000) if yaml_subset._ODD.search(chr(i))]
+    assert odd == [i for i in range(0x110000) if chr(i) in own or refused.search(chr(i))]
