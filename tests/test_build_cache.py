@@ -851,6 +851,30 @@ def test_helpers_share_the_chunks_and_keep_their_order() -> None:
     assert {here for _, here in results} == {True, False}  # the parent worked, and so did a helper
 
 
+@pytest.mark.parametrize("jobs", [2, 3])
+def test_each_chunk_is_worked_on_once_by_one_process(tmp_path: Path, jobs: int) -> None:
+    log = tmp_path / "log"
+
+    def work(chunk: int) -> int:
+        with open(log, "a") as out:  # appends of a line each never interleave
+            out.write(f"{chunk} {os.getpid()}\n")
+        time.sleep(0.002)
+        return chunk
+
+    assert workers.map_chunks(work, list(range(200)), jobs=jobs) == list(range(200))
+    taken = [line.split() for line in log.read_text().splitlines()]
+    assert sorted(int(chunk) for chunk, _ in taken) == list(range(200))
+    assert len({pid for _, pid in taken}) == jobs
+
+
+def test_more_chunks_than_tickets_are_worked_on_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(workers, "MAX_CHUNKS", 10)
+    parent = os.getpid()
+    assert workers.map_chunks(lambda c: (c, os.getpid() == parent), list(range(11)), jobs=2) == [
+        (c, True) for c in range(11)
+    ]
+
+
 def test_an_error_in_a_helper_is_raised_in_the_parent() -> None:
     parent = os.getpid()
 
