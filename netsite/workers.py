@@ -16,6 +16,7 @@ as well, but importing multiprocessing costs every `netsite` command 5 ms.)
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import gc
 import io
 import os
@@ -59,6 +60,26 @@ def settled_heap() -> Iterator[None]:
     finally:
         gc.set_threshold(*threshold)
         gc.unfreeze()
+
+
+def keep_freed_memory() -> None:
+    """Have glibc's malloc keep the memory a one-shot command frees, to use it again (where it can).
+
+    A build makes and drops big strings and buffers (a list of everyone is 6 MB, made and copied a
+    few times over); by default each comes from the kernel afresh, one page fault for every 4 KB,
+    and goes back when freed. At 10,000 contacts a logged call took 75,000 faults (1.5 us each);
+    kept, 10,000 fewer, for 15 MB more at the peak. Elsewhere (macOS, musl) nothing changes.
+    """
+    try:
+        libc = ctypes.CDLL(None)
+        mallopt = libc.mallopt
+    except (OSError, AttributeError):
+        return
+    mallopt(_M_MMAP_THRESHOLD, 32 << 20)  # glibc's highest: blocks up to 32 MB come from the heap
+    mallopt(_M_TRIM_THRESHOLD, 1 << 30)  # and the heap is not given back while the command runs
+
+
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # glibc's malloc.h
 
 
 _left: list[Any] | None = None  # what leave_to_exit keeps, once the process is to end at once

@@ -920,6 +920,24 @@ def test_a_helper_stopped_ends_at_once_and_is_reaped(tmp_path: Path) -> None:
     assert not mark.exists()
 
 
+def test_a_one_shot_command_asks_glibc_to_keep_freed_memory(monkeypatch: pytest.MonkeyPatch) -> None:
+    asked: list[tuple[int, int]] = []
+
+    class Glibc:
+        def mallopt(self, option: int, value: int) -> int:
+            asked.append((option, value))
+            return 1
+
+    monkeypatch.setattr(workers.ctypes, "CDLL", lambda name: Glibc())
+    workers.keep_freed_memory()
+    assert dict(asked) == {-3: 32 << 20, -1: 1 << 30}  # M_MMAP_THRESHOLD, M_TRIM_THRESHOLD
+
+
+def test_where_malloc_cannot_be_tuned_nothing_changes(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(workers.ctypes, "CDLL", lambda name: object())  # no mallopt (musl, macOS)
+    workers.keep_freed_memory()
+
+
 @pytest.mark.parametrize("ending", [True, False], ids=["process ends at once", "process goes on"])
 def test_what_is_left_to_exit_outlives_its_references(monkeypatch: pytest.MonkeyPatch, ending: bool) -> None:
     class Thing:
