@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
 import pytest
 from helpers import REPORT_KEYS
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from netsite.config import Goals
+from netsite.contact import Contact, LogEntry
 from netsite.journal import load_journal
 from netsite.model import Network, build_network
 from netsite.views import report_lines
-from netsite.weekly import Week, weeks_between
+from netsite.weekly import Week, WeekReport, week_reports, weeks_between
 
 MakeJournal = Callable[..., Path]
 
@@ -229,3 +234,57 @@ def test_a_typo_in_an_old_year_makes_at_most_ten_years_of_week_pages(make_journa
     network = build_network(load_journal(root), date(2026, 11, 25))
     assert len(network.weeks) == MAX_WEEKS
     assert network.weeks[-1] == Week(2026, 48)
+
+
+def reports_one_by_one(
+    weeks: list[Week], contacts: list[Contact], referred: set[str], goals: Goals
+) -> list[WeekReport]:
+    """Count the weeks as the plain loop over every contact and entry does (what week_reports
+    must give, however it counts)."""
+    new: dict[Week, list[str]] = {}
+    reached: dict[Week, dict[str, None]] = {}
+    kinds: dict[Week, Counter[str]] = {}
+    for c in contacts:
+        if c.added is not None:
+            new.setdefault(Week.of(c.added), []).append(c.id)
+        for e in c.log:
+            reached.setdefault(Week.of(e.date), {})[c.id] = None
+            kinds.setdefault(Week.of(e.date), Counter())[e.kind] += 1
+    firsts = sorted(c.log[0].date for c in contacts if c.log)
+    return [
+        WeekReport(
+            week=w,
+            new_contacts=tuple(new.get(w, ())),
+            reached=tuple(reached.get(w, {})),
+            conversations=kinds.get(w, Counter())["call"] + kinds.get(w, Counter())["meeting"],
+            referrals=tuple(cid for cid in new.get(w, ()) if cid in referred),
+            thanks_sent=kinds.get(w, Counter())["thanks"],
+            updates_sent=kinds.get(w, Counter())["update"],
+            network_size=sum(first <= w.end for first in firsts),
+            goals=goals,
+        )
+        for w in weeks
+    ]
+
+
+DAYS = st.dates(min_value=date(2025, 12, 20), max_value=date(2026, 1, 20))
+KINDS = st.sampled_from(["call", "meeting", "thanks", "update", "email"])
+ENTRIES = st.lists(st.builds(LogEntry, DAYS, KINDS))
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(st.tuples(st.none() | DAYS, ENTRIES), max_size=12),
+    st.sets(st.integers(0, 11)),
+)
+def test_week_reports_count_as_one_by_one(
+    people: list[tuple[date | None, list[LogEntry]]], refs: set[int]
+) -> None:
+    contacts = [
+        Contact(id=f"c{i}", path=f"c{i}.md", name=f"C {i}", added=added, log=tuple(log))
+        for i, (added, log) in enumerate(people)
+    ]
+    weeks = weeks_between(date(2025, 12, 15), date(2026, 1, 25))
+    referred = {f"c{i}" for i in refs}
+    expected = reports_one_by_one(weeks, contacts, referred, Goals())
+    assert week_reports(weeks, contacts, referred, Goals()) == expected
