@@ -393,7 +393,7 @@ class PageKeys:
         new = "".join(
             self.front(c) + repr(c in referred and self.person(referrer[c])) for c in report.new_contacts
         )
-        seen = "".join(self.front(c) for c in report.reached)
+        seen = "".join(map(self.fronts.__getitem__, report.reached))
         week = (report.week, report.network_size, report.goals, context["previous"], context["next"])
         return f"{week!r}|{new}|{seen}"
 
