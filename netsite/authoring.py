@@ -94,7 +94,7 @@ def _loads(document: str) -> Any:
     part = fm.split(f"---\n{document}\n---\n")
     try:
         return fm.load(part) if part else None
-    except (yaml.YAMLError, ValueError, RecursionError, OverflowError):
+    except (fm.YamlError, yaml.YAMLError, ValueError, RecursionError, OverflowError):
         return None
 
 

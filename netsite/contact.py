@@ -8,8 +8,6 @@ from datetime import date
 from operator import attrgetter
 from typing import Any, NamedTuple
 
-import yaml
-
 from . import frontmatter_yaml as fm
 from .problems import Problem
 
@@ -135,8 +133,8 @@ def parse_contact(contact_id: str, path: str, text: str) -> tuple[Contact | None
         return None, [Problem(path, 1, "error", _no_front_matter(text))]
     try:
         meta = fm.load(part)
-    except yaml.YAMLError as exc:
-        return None, [Problem(path, fm.error_line(exc, part), "error", _yaml_message(exc))]
+    except fm.YamlError as exc:
+        return None, [Problem(path, exc.line, "error", exc.message)]
     except (RecursionError, ValueError, OverflowError) as exc:  # nesting too deep, odd scalars
         message = f"front matter cannot be read: {type(exc).__name__}"
         return None, [Problem(path, part.front_matter_line, "error", message)]
@@ -171,14 +169,6 @@ def _no_front_matter(text: str) -> str:
     if fm.split(text + "\n---\n") is not None:
         return "front matter has no closing '---' line"
     return "no front matter: the file must start with '---'"
-
-
-def _yaml_message(exc: yaml.YAMLError) -> str:
-    """Return PyYAML's own words without its position (the line is given separately)."""
-    problem = getattr(exc, "problem", None)
-    context = getattr(exc, "context", None)
-    words = " ".join(w for w in (context, problem) if w) or str(exc).splitlines()[0]
-    return f"front matter is not valid YAML: {words}"
 
 
 def _build(contact_id: str, path: str, meta: dict, part: fm.Split) -> tuple[Contact, list[Problem]]:

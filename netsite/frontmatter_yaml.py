@@ -1,82 +1,53 @@
-"""Split a contact file into YAML front matter and body, keeping the line of every value.
+"""Split a contact file into YAML front matter and body, and read the front matter with lines.
 
-python-frontmatter finds the `---` fences; the YAML is composed by PyYAML's C
-parser when available, with constructors that remember where each key and list
-item stood, so every problem can point at its own line. Lines are counted by
-newline only, as editors and grep count them. Plain scalars are typed only by
-the rules YAML 1.1 and 1.2 share, so `0201234567`, `+15550100`, `12:30`, `no`
-and `=` stay text (and whatever PyYAML writes as text reads back as text);
-aliases may not expand past MAX_VALUES values.
+The `---` fences are found as python-frontmatter finds them. The YAML is read by the subset
+reader (yaml_subset.py), which gives what the PyYAML loader would, or refuses; only then is it
+read by PyYAML (pyyaml_loader.py, imported then). Either way every mapping and list carries the
+file line of each key and item, so every problem can point at its own line. Lines are counted by
+newline only, as editors and grep count them. Plain scalars are typed only by the rules YAML 1.1
+and 1.2 share, so `0201234567`, `+15550100`, `12:30`, `no` and `=` stay text (and whatever
+PyYAML writes as text reads back as text).
 """
 
 from __future__ import annotations
 
+import math
 import re
-from bisect import bisect_left
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-import yaml
-from frontmatter.default_handlers import YAMLHandler
-
 from . import yaml_subset
-from .linevalues import LineDict, LineList, add_key, new_list, new_mapping
+from .linevalues import LineDict
 
-_BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+__all__ = ["LineDict", "Split", "YamlError", "iso_date", "load", "split"]
+
+# python-frontmatter's YAMLHandler.FM_BOUNDARY (tests/test_yaml_subset.py checks it still is): taken
+# from there, it would import PyYAML, as python-frontmatter does, into every command.
+_FENCE = re.compile(r"^-{3,}\s*$", re.MULTILINE)
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_FENCE = YAMLHandler.FM_BOUNDARY
-MAX_VALUES = 100_000  # values a front matter may stand for once aliases are expanded
-MAX_DEPTH = 64  # lists and mappings inside each other; deeper input could overflow the C stack
-_MERGE_TAG = "tag:yaml.org,2002:merge"
-_NEWLINE = re.compile("\n")
-_BLOCK_INDICATOR = re.compile(r"[-:?](?=\s|\Z)")
+
+# The plain scalars typed beyond text, null and strict dates, as YAML 1.1 and 1.2 agree: tag name,
+# pattern and the characters it can start with. The PyYAML loader resolves with the same.
+CORE_SCALARS = (
+    ("bool", r"true|True|TRUE|false|False|FALSE", "tTfF"),
+    ("int", r"-?(?:0|[1-9][0-9]*)|0x[0-9a-fA-F]+", "-0123456789"),
+    (
+        "float",
+        r"-?[0-9]+\.[0-9]*(?:[eE][-+][0-9]+)?|\.[0-9]+(?:[eE][-+][0-9]+)?"
+        r"|-?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)",
+        "-0123456789.",
+    ),
+)
 
 
-class _LineLoader(_BaseLoader):  # type: ignore[misc, valid-type]
-    """SafeLoader whose mappings and sequences carry file line numbers; dates stay strict ISO."""
+class YamlError(Exception):
+    """Front matter that is not valid YAML: PyYAML's words, and the file line they point at."""
 
-    first_line = 1  # the file line the front matter text starts on
-    newlines: tuple[int, ...] = ()  # where each newline of the front matter text is
-
-    plain = False  # the text has no alias, so no node is reached twice
-
-    def line_of(self, node: yaml.Node) -> int:
-        return self.first_line + bisect_left(self.newlines, node.start_mark.index)
-
-    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
-        """Call the node's constructor directly when no alias can share it (PyYAML's bookkeeping is slow)."""
-        constructor = _PLAIN_CONSTRUCTORS.get(node.tag) if self.plain else None
-        if constructor is None:
-            return super().construct_object(node, deep)
-        return constructor(self, node)
-
-
-def _construct_mapping(loader: Any, node: yaml.MappingNode) -> LineDict:
-    own = sum(key_node.tag != _MERGE_TAG for key_node, _ in node.value)
-    loader.flatten_mapping(node)
-    merged = len(node.value) - own  # merged pairs come first and may be overridden silently
-    result = new_mapping()
-    own_keys: set[Any] = set()
-    for index, (key_node, value_node) in enumerate(node.value):
-        key = loader.construct_object(key_node, deep=True)
-        try:
-            hash(key)
-        except TypeError as exc:
-            raise yaml.constructor.ConstructorError(
-                None,
-                None,
-                "a key here is a list or mapping, which cannot be a key",
-                key_node.start_mark,
-            ) from exc
-        value = loader.construct_object(value_node, deep=True)
-        add_key(result, own_keys, key, value, loader.line_of(key_node), own=index >= merged)
-    return result
-
-
-def _construct_sequence(loader: Any, node: yaml.SequenceNode) -> LineList:
-    items = [loader.construct_object(child, deep=True) for child in node.value]
-    return new_list(items, [loader.line_of(child) for child in node.value])
+    def __init__(self, message: str, line: int | None) -> None:
+        super().__init__(message)
+        self.message, self.line = message, line
 
 
 def iso_date(text: str) -> date | None:
@@ -89,58 +60,60 @@ def iso_date(text: str) -> date | None:
     return None
 
 
-def _construct_timestamp(loader: Any, node: yaml.ScalarNode) -> date | str:
-    """Read only strict `YYYY-MM-DD` as a date; anything else stays text for the caller to reject."""
-    text = loader.construct_scalar(node)
+def _boolean(text: str) -> bool:
+    return text[0] in "tT"
+
+
+def _integer(text: str) -> int:
+    return int(text[2:], 16) if text.startswith("0x") else int(text)
+
+
+def _real(text: str) -> float:
+    folded = text.lower()
+    if folded.endswith(".inf"):
+        return -math.inf if folded.startswith("-") else math.inf
+    return math.nan if folded == ".nan" else float(text)
+
+
+def _day(text: str) -> date | str:
+    """A strict ISO date; any other timestamp PyYAML would see stays text, as its loader leaves it."""
     found = iso_date(text)
     return text if found is None else found
 
 
-def _shared_schema_resolvers() -> dict[str | None, list[tuple[str, re.Pattern[str]]]]:
-    """Keep the null, timestamp and merge resolvers; type booleans and numbers as YAML 1.1 and 1.2 agree."""
-    kept = ("tag:yaml.org,2002:null", "tag:yaml.org,2002:timestamp", _MERGE_TAG)
-    resolvers = {
-        first: [(tag, rx) for tag, rx in pairs if tag in kept]
-        for first, pairs in _BaseLoader.yaml_implicit_resolvers.items()
+def _merge_key(text: str) -> Any:
+    raise yaml_subset.Refused  # `<<`: left to PyYAML
+
+
+def _typers() -> dict[str, list[tuple[re.Pattern[str], Callable[[str], Any]]]]:
+    """Map the first character of a plain scalar to the (pattern, constructor) pairs PyYAML's loader
+    tries for it, in its order: null, timestamp and merge (PyYAML's own, of which a timestamp other
+    than a strict ISO date stays text), then CORE_SCALARS."""
+    makers: dict[str, Callable[[str], Any]] = {
+        "bool": lambda t: t[0] in "tT",
+        "int": _integer,
+        "float": _real,
     }
-    core = (
-        ("bool", r"true|True|TRUE|false|False|FALSE", "tTfF"),
-        ("int", r"-?(?:0|[1-9][0-9]*)|0x[0-9a-fA-F]+", "-0123456789"),
-        (
-            "float",
-            r"-?[0-9]+\.[0-9]*(?:[eE][-+][0-9]+)?|\.[0-9]+(?:[eE][-+][0-9]+)?"
-            r"|-?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)",
-            "-0123456789.",
-        ),
-    )
-    for name, pattern, firsts in core:
+    table: dict[str, list[tuple[re.Pattern[str], Callable[[str], Any]]]] = {}
+    own = [
+        (r"~|null|Null|NULL|", lambda _: None, ["~", "n", "N", ""]),
+        (r"[0-9]{4}-[0-9]{2}-[0-9]{2}", _day, list("0123456789")),
+        ("<<", _merge_key, ["<"]),
+    ]
+    core = [(pattern, makers[name], list(firsts)) for name, pattern, firsts in CORE_SCALARS]
+    for pattern, make, firsts in [*own, *core]:
         for first in firsts:
-            resolvers.setdefault(first, []).append(
-                (f"tag:yaml.org,2002:{name}", re.compile(f"^(?:{pattern})$"))
-            )
-    return resolvers
+            table.setdefault(first, []).append((re.compile(pattern), make))
+    return table
 
 
-_LineLoader.yaml_implicit_resolvers = _shared_schema_resolvers()
-_LineLoader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
-_LineLoader.add_constructor("tag:yaml.org,2002:seq", _construct_sequence)
-_LineLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
-_PLAIN_CONSTRUCTORS = {
-    f"tag:yaml.org,2002:{name}": _LineLoader.yaml_constructors[f"tag:yaml.org,2002:{name}"]
-    for name in ("null", "bool", "int", "float", "str", "seq", "map", "timestamp")
-}
-_SCALAR_TAGS = {f"tag:yaml.org,2002:{name}" for name in ("null", "bool", "int", "float", "timestamp")}
-_ANY_FIRST = _LineLoader.yaml_implicit_resolvers.get(None, [])  # tried after those of the first character
-_RESOLVERS = {first: pairs + _ANY_FIRST for first, pairs in _LineLoader.yaml_implicit_resolvers.items()}
-_SCALARS = _LineLoader("")  # constructs typed scalars for the subset reader
-
-
+_TYPERS = _typers()
 _TYPED: dict[str, Any] = {}  # plain scalars typed before (keys, kinds, tags repeat in every file)
 _TYPED_MAX = 50_000
 
 
 def _plain_scalar(text: str) -> Any:
-    """Type a plain scalar as _LineLoader does, remembering the answer (every type is immutable)."""
+    """Type a plain scalar as the PyYAML loader does, remembering the answer (every type is immutable)."""
     value = _TYPED.get(text, _TYPED)
     if value is _TYPED:
         if len(_TYPED) >= _TYPED_MAX:
@@ -150,18 +123,10 @@ def _plain_scalar(text: str) -> Any:
 
 
 def _type_scalar(text: str) -> Any:
-    """Type a plain scalar as _LineLoader does; refuse what the subset reader should leave to it."""
-    resolvers = _RESOLVERS.get(text[:1], _ANY_FIRST)
-    if not resolvers:
-        return text
-    for tag, pattern in resolvers:
-        if pattern.match(text):
-            if tag not in _SCALAR_TAGS:
-                raise yaml_subset.Refused
-            try:
-                return _PLAIN_CONSTRUCTORS[tag](_SCALARS, yaml.ScalarNode(tag, text))
-            except Exception as exc:  # PyYAML will raise it again, with its own words
-                raise yaml_subset.Refused from exc
+    """Type a plain scalar as the PyYAML loader does; refuse what the subset reader should leave to it."""
+    for pattern, make in _TYPERS.get(text[:1], ()):
+        if pattern.fullmatch(text):
+            return make(text)
     return text
 
 
@@ -193,85 +158,11 @@ def split(text: str) -> Split | None:
 
 
 def load(part: Split) -> Any:
-    """Parse the front matter YAML; raises yaml.YAMLError on bad input or too many aliased values."""
-    text = part.front_matter
+    """Parse the front matter YAML; raise YamlError on bad input or too many aliased values."""
     # PyYAML reads a CRLF line end as a line end: so does the subset, given LF (a Windows checkout).
-    plain = yaml_subset.parse(text.replace("\r\n", "\n"), part.front_matter_line, _plain_scalar)
+    plain = yaml_subset.parse(part.front_matter.replace("\r\n", "\n"), part.front_matter_line, _plain_scalar)
     if plain is not yaml_subset.REFUSED:
         return plain
-    if _may_nest_too_deep(text):
-        _check_depth(text)
-    loader = _LineLoader(text)
-    loader.first_line = part.front_matter_line
-    loader.newlines = tuple(m.start() for m in _NEWLINE.finditer(text))
-    loader.plain = "*" not in text
-    try:
-        node = loader.get_single_node()
-        if node is None:
-            return None
-        if "*" in text or 2 * (len(text) + 1) > MAX_VALUES:  # else no alias and too few values
-            _expanded_size(node, {})
-        return loader.construct_document(node)
-    finally:
-        loader.dispose()
+    from .pyyaml_loader import load_with_pyyaml
 
-
-def _may_nest_too_deep(text: str) -> bool:
-    """Tell cheaply whether text could nest deeper than MAX_DEPTH.
-
-    Every list or mapping starts at its own indicator: `[`, `{`, or a `-`, `:` or `?` that is
-    followed by white space (in flow context any `:` or `?`), so their count bounds the depth.
-    """
-    flow = text.count("[") + text.count("{")
-    if flow:
-        return flow + text.count("-") + text.count(":") + text.count("?") > MAX_DEPTH
-    return len(_BLOCK_INDICATOR.findall(text)) > MAX_DEPTH
-
-
-def _check_depth(text: str) -> None:
-    """Raise if lists and mappings nest deeper than MAX_DEPTH, reading events without recursion."""
-    scanner = _LineLoader(text)
-    depth = 0
-    try:
-        while scanner.check_event():
-            event = scanner.get_event()
-            if isinstance(event, yaml.CollectionStartEvent):
-                depth += 1
-                if depth > MAX_DEPTH:
-                    message = f"lists and mappings nest more than {MAX_DEPTH} deep here"
-                    raise yaml.constructor.ConstructorError(None, None, message, event.start_mark)
-            elif isinstance(event, yaml.CollectionEndEvent):
-                depth -= 1
-    finally:
-        scanner.dispose()
-
-
-def _expanded_size(node: yaml.Node, sizes: dict[int, int]) -> int:
-    """Count the values a node stands for with aliases expanded; raise past MAX_VALUES."""
-    if id(node) in sizes:
-        return sizes[id(node)]
-    sizes[id(node)] = MAX_VALUES + 1  # a node that contains itself expands forever
-    children: list[yaml.Node] = []
-    if isinstance(node, yaml.SequenceNode):
-        children = node.value
-    elif isinstance(node, yaml.MappingNode):
-        children = [child for pair in node.value for child in pair]
-    size = 1 + sum(_expanded_size(child, sizes) for child in children)
-    if size > MAX_VALUES:
-        message = f"aliases here expand to more than {MAX_VALUES} values"
-        raise yaml.constructor.ConstructorError(None, None, message, node.start_mark)
-    sizes[id(node)] = size
-    return size
-
-
-def error_line(exc: yaml.YAMLError, part: Split) -> int | None:
-    """Return the file line a YAML error points at (where the unclosed thing opened, at end of input)."""
-    problem = getattr(exc, "problem_mark", None)
-    context = getattr(exc, "context_mark", None)
-    at_end = problem is not None and problem.index >= len(part.front_matter.rstrip())
-    mark = context if context is not None and (at_end or problem is None) else problem
-    if mark is not None:
-        return part.front_matter.count("\n", 0, mark.index) + part.front_matter_line
-    character = getattr(exc, "character", None)  # a reader error: locate the bad character
-    where = part.front_matter.find(chr(character)) if isinstance(character, int) else -1
-    return part.front_matter.count("\n", 0, where) + part.front_matter_line if where >= 0 else None
+    return load_with_pyyaml(part)

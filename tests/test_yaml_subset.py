@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -183,8 +186,8 @@ def test_crlf_line_ends_read_as_pyyaml_reads_them(text: str) -> None:
     part = fm.Split(crlf, 2, "", 2 + crlf.count("\n") + 1)
     try:
         wanted = shape(by_pyyaml(crlf))
-    except yaml.YAMLError:
-        with pytest.raises(yaml.YAMLError):
+    except fm.YamlError:
+        with pytest.raises(fm.YamlError):
             fm.load(part)
         return
     assert shape(fm.load(part)) == wanted
@@ -242,7 +245,7 @@ def test_refused_text_includes_everything_pyyaml_rejects() -> None:
     rejected = ["a: b: c", "name: [a,", "k: |\n  x", "a: *x", "k: a\n\n  b", "k: a\n  - b", "k: a # c\n  b"]
     for text in [*rejected, 'a: "\\ud83c"', 'a: "\\q"', 'a: "\\x4"', 'a: "\\x4G"']:
         assert by_subset(text) is yaml_subset.REFUSED
-    with pytest.raises(yaml.YAMLError):
+    with pytest.raises(fm.YamlError):
         by_pyyaml("a: b: c")
 
 
@@ -262,3 +265,65 @@ def test_the_subset_leaves_to_pyyaml_every_character_it_reads_as_a_break_or_spac
     refused = yaml.reader.Reader.NON_PRINTABLE
     odd = [i for i in range(0x110000) if yaml_subset._ODD.search(chr(i))]
     assert odd == [i for i in range(0x110000) if chr(i) in own or refused.search(chr(i))]
+
+
+def test_the_fences_are_found_as_python_frontmatter_finds_them() -> None:
+    from frontmatter.default_handlers import YAMLHandler
+
+    ours, theirs = fm._FENCE, YAMLHandler.FM_BOUNDARY
+    assert (ours.pattern, ours.flags) == (theirs.pattern, theirs.flags)
+
+
+SCALARS = [
+    *["", "~", "null", "Null", "NULL", "nULL", "nul", "none", "None", "no", "No", "n", "N"],
+    *["true", "True", "TRUE", "tRUE", "false", "False", "FALSE", "t", "f", "yes", "on", "off", "y"],
+    *["0", "-0", "00", "007", "12", "-12", "+12", "1_000", "0x1F", "0X1F", "-0x1", "0x", "0o7", "0b1"],
+    *["1.", "1.5", "-1.5", ".5", "-.5", "1.5e+3", "1.5e3", "1.5E-3", "1e5", ".inf", "-.inf", "+.inf"],
+    *[".Inf", ".INF", "-.Inf", ".nan", ".NaN", ".NAN", ".nAn", "-.nan", "1.2.3", "12:30", "1:20:30"],
+    *["2026-11-20", "2026-02-30", "2026-1-2", "2026-11-20 10:00:00", "2026-11-20T10:00:00Z", "20261120"],
+    *["<<", "<", "<<<", "=", "Ann", "- x", "2026-11-20 call: hi", "0201234567", "+15550100", "٢٠٢٦-١١-٢٠"],
+]
+
+
+def pyyaml_typed(text: str) -> Any:
+    from netsite.pyyaml_loader import type_scalar
+
+    try:
+        return type_scalar(text)
+    except ValueError:  # a merge key: the subset refuses it
+        return yaml_subset.Refused
+
+
+def typed(text: str) -> Any:
+    try:
+        value = fm._type_scalar(text)
+    except yaml_subset.Refused:
+        return yaml_subset.Refused
+    return value
+
+
+def same_value(a: Any, b: Any) -> bool:
+    nan = isinstance(a, float) and isinstance(b, float) and a != a and b != b
+    return type(a) is type(b) and (nan or a == b)
+
+
+@pytest.mark.parametrize("text", SCALARS)
+def test_the_subset_types_a_plain_scalar_as_the_pyyaml_loader_does(text: str) -> None:
+    assert same_value(typed(text), pyyaml_typed(text))
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet="0123456789-+._:eExXabfnlstruFTNIAu~<= ", max_size=12))
+def test_the_subset_types_any_plain_scalar_as_the_pyyaml_loader_does(text: str) -> None:
+    assert same_value(typed(text), pyyaml_typed(text))
+
+
+def test_a_build_of_the_sample_journal_imports_no_pyyaml(tmp_path: Path) -> None:
+    """Every sample contact takes the subset (see above), so PyYAML (9 ms to import) is not loaded."""
+    shutil.copytree(ROOT / "contacts", tmp_path / "contacts")
+    build = "import sys, netsite.cli as c; c.main(['build', '--journal', sys.argv[1]])"
+    code = f"{build}; print('yaml' in sys.modules)"
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip().splitlines()[-1] == "False"
