@@ -27,7 +27,7 @@ import shutil
 import sys
 import time
 import zlib
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
@@ -149,6 +149,70 @@ STAT, DIGEST, FRONT, SETTLED = range(4)
 SHARDS = 32  # parses are saved in this many files: an edit rewrites one, a first build parses them in turns
 
 
+class NotesMemo(MutableMapping[tuple[str, bool], Any]):
+    """The notes memo (notes.CachedNotes), read from its file only when a note is first looked up.
+
+    A logged call renders the pages of one or two contacts: reading every note first (5 MB at
+    10,000 contacts, 10 ms and 12 MB) would be for nothing, and a forked helper that renders those
+    pages reads it beside the process that builds. Its size is known without reading it.
+    """
+
+    def __init__(
+        self, held: dict | None = None, read: Callable[[], dict] | None = None, size: int = 0
+    ) -> None:
+        self._held, self._read, self._size = held, read, size
+        self.changed = False  # a note was added or dropped since it was read
+
+    @property
+    def held(self) -> dict[tuple[str, bool], Any]:
+        """Return the notes, read now if not yet (none, if they cannot be read: only a shortcut)."""
+        if self._held is None:
+            try:
+                self._held = self._read() if self._read is not None else {}
+            except Exception:  # as in load_cache
+                self._held = {}
+        return self._held
+
+    @property
+    def read(self) -> bool:
+        """Tell whether the notes are in memory."""
+        return self._held is not None
+
+    def __getitem__(self, key: tuple[str, bool]) -> Any:
+        return self.held[key]
+
+    def get(self, key: tuple[str, bool], default: Any = None) -> Any:
+        return self.held.get(key, default)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.held
+
+    def __setitem__(self, key: tuple[str, bool], value: Any) -> None:
+        self.held[key] = value
+        self.changed = True
+
+    def __delitem__(self, key: tuple[str, bool]) -> None:
+        del self.held[key]
+        self.changed = True
+
+    def __iter__(self) -> Iterator[tuple[str, bool]]:
+        return iter(self.held)
+
+    def __len__(self) -> int:
+        return len(self._held) if self._held is not None else self._size
+
+    def update(self, added: Mapping[tuple[str, bool], Any] = (), /, **_: Any) -> None:  # type: ignore[override]
+        if added:
+            self.held.update(added)
+            self.changed = True
+
+    def keep(self, keys: set[tuple[str, bool]]) -> None:
+        """Drop the notes whose keys are not among keys."""
+        kept = {key: value for key, value in self.held.items() if key in keys}
+        if len(kept) != len(self.held):
+            self._held, self.changed = kept, True
+
+
 @dataclass
 class BuildCache:
     """Parses, notes and page digests from earlier builds of one journal."""
@@ -156,7 +220,8 @@ class BuildCache:
     version: str = ""
     files: dict[str, Known] = field(default_factory=dict)
     parses: dict[tuple[str, str], ParseResult] = field(default_factory=dict)
-    notes: dict[tuple[str, bool], Any] = field(default_factory=dict)
+    notes: NotesMemo = field(default_factory=lambda: NotesMemo({}))
+    notes_size: int = 0  # how many notes the notes file holds
     pages: dict[str, tuple[str, str, str]] = field(default_factory=dict)  # path -> coarse, fine key, digest
     spans: dict[str, NotesSpan] = field(default_factory=dict)  # contact file -> where its notes are shown
     people: tuple[tuple[str, str], ...] = ()  # (id, name) of every contact, what notes' wikilinks find
@@ -166,8 +231,6 @@ class BuildCache:
     dirty: set[int] = field(default_factory=lambda: set(range(SHARDS)))  # parse shards to save
     folder: Path | None = field(default=None, compare=False)  # where a first build's workers save shards
     notes_held: bool = field(default=True, compare=False)  # False: notes were not loaded, nor to be saved
-    # The notes as the notes file holds them (None: unknown), so that unchanged notes are not saved again.
-    notes_saved: dict[tuple[str, bool], Any] | None = field(default=None, compare=False, repr=False)
     # This build's notes memo key of each text, shared by the notes of the model and of the pages.
     note_keys: dict[str, tuple[str, bool]] = field(default_factory=dict, compare=False, repr=False)
     # The digest of what the last build's referral forest was made of (model.referral_digest), with
@@ -266,7 +329,7 @@ class BuildCache:
 
     def keep_notes(self, keys: set[tuple[str, bool]]) -> None:
         """Drop the notes of texts no contact has any more."""
-        self.notes = {key: value for key, value in self.notes.items() if key in keys}
+        self.notes.keep(keys)
 
     def forest_memo(self) -> ModelMemo:
         """Return a model memo holding the forest the last build kept, reused while still true."""
@@ -483,10 +546,11 @@ def load_rest(root: Path, cache: BuildCache) -> BuildCache:
         for number in range(SHARDS):
             for key, parse in _shard_parses(folder / _shard_file(number), cache.version).items():
                 cache.parses.setdefault(key, parse)
-        cache.notes = _versioned(folder / NOTES_FILE, cache.version)
     except Exception:  # as in load_cache
         return BuildCache(cache.version)
-    cache.notes_saved = dict(cache.notes)
+    cache.notes = NotesMemo(
+        read=partial(_versioned, folder / NOTES_FILE, cache.version), size=cache.notes_size
+    )
     cache.notes_held = True
     return cache
 
@@ -546,9 +610,10 @@ def save_cache(root: Path, cache: BuildCache) -> None:
             parts[shard(key[0])][key] = result
     for number in sorted(cache.dirty):
         _save_versioned(folder / _shard_file(number), cache.version, parts[number], repeats=True)
-    if cache.notes_held and cache.notes != cache.notes_saved:  # 5 MB at 10,000 contacts: not for nothing
-        _save_versioned(folder / NOTES_FILE, cache.version, cache.notes)
-        cache.notes_saved = dict(cache.notes)
+    if cache.notes_held and cache.notes.changed:  # 5 MB at 10,000 contacts: not for nothing
+        _save_versioned(folder / NOTES_FILE, cache.version, cache.notes.held)
+        cache.notes.changed = False
+    cache.notes_size = len(cache.notes) if cache.notes_held else cache.notes_size
     parts = getattr(cache.basis, "parts", None)
     if parts is not None:
         save_shape(folder, cache.version, cache.basis.shape, parts)
@@ -556,7 +621,7 @@ def save_cache(root: Path, cache: BuildCache) -> None:
         cache.forest_dirty = not _save_versioned(folder / FOREST_FILE, cache.version, dict([cache.forest]))
     # What is kept in files of its own, or only for one build, is left out of the main file (and the
     # basis pickles without its parts).
-    main = replace(cache, parses={}, notes={}, folder=None, notes_saved=None, note_keys={}, forest=None)
+    main = replace(cache, parses={}, notes=NotesMemo({}), folder=None, note_keys={}, forest=None)
     _save(folder / CACHE_FILE, main)
     cache.dirty = set()
 

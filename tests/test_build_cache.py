@@ -271,7 +271,8 @@ def test_a_cache_from_other_code_is_ignored(journal: Path, monkeypatch: pytest.M
     assert_same_as_uncached(journal)
     poisoned = caching.load_cache(journal, building._code_version())
     assert poisoned.parses, "the cache was saved"
-    poisoned.notes = {key: ("<p>stale</p>", ()) for key in poisoned.notes}
+    poisoned.notes = caching.NotesMemo({key: ("<p>stale</p>", ()) for key in poisoned.notes})
+    poisoned.notes.changed = True
     poisoned.version = "older code"
     caching.save_cache(journal, poisoned)
     edit_note(journal)
@@ -1243,6 +1244,38 @@ def test_the_cache_is_keyed_by_each_librarys_installed_version(name: str, packag
 
 def test_a_library_found_nowhere_has_an_unknown_version() -> None:
     assert caching._library_version("no-such-library", "no_such_package") == "no-such-library=?"
+
+
+def test_the_notes_memo_reads_its_file_only_when_a_note_is_looked_up() -> None:
+    reads: list[int] = []
+
+    def read() -> dict:
+        reads.append(1)
+        return {("d1", False): ("<p>one</p>", ())}
+
+    memo = caching.NotesMemo(read=read, size=1)
+    memo.update({})
+    assert len(memo) == 1 and not memo.read and not reads and not memo.changed
+    assert memo.get(("d1", False)) == ("<p>one</p>", ()) and ("d2", False) not in memo
+    assert reads == [1] and not memo.changed
+    memo[("d2", False)] = ("<p>two</p>", ())
+    assert len(memo) == 2 and memo.changed and reads == [1]
+
+
+def test_a_notes_file_that_cannot_be_read_is_an_empty_memo() -> None:
+    def read() -> dict:
+        raise ValueError("not from this version of netsite")
+
+    memo = caching.NotesMemo(read=read, size=3)
+    assert memo.get(("d1", False)) is None and len(memo) == 0
+
+
+def test_keeping_the_notes_in_use_changes_the_memo_only_if_it_drops_one() -> None:
+    memo = caching.NotesMemo({("a", False): 1, ("b", False): 2})
+    memo.keep({("a", False), ("b", False)})
+    assert not memo.changed
+    memo.keep({("a", False)})
+    assert memo.changed and dict(memo) == {("a", False): 1}
 
 
 def test_the_notes_memo_keeps_the_notes_in_use(journal: Path) -> None:
