@@ -46,7 +46,7 @@ if TYPE_CHECKING:
 
 CACHE_DIR = ".netsite"
 CACHE_FILE = "build-cache.pickle"
-NOTES_FILE = "notes.pickle"
+NOTE_SHARDS = 32  # notes are saved in this many files: an edit rewrites one, a page reads one
 STAMP_FILE = "build-stamp.pickle"
 FOREST_FILE = "forest.pickle"
 PAGES_DIR = "pages"
@@ -150,67 +150,102 @@ SHARDS = 32  # parses are saved in this many files: an edit rewrites one, a firs
 
 
 class NotesMemo(MutableMapping[tuple[str, bool], Any]):
-    """The notes memo (notes.CachedNotes), read from its file only when a note is first looked up.
+    """The notes memo (notes.CachedNotes), kept in NOTE_SHARDS files by the digest of each note's
+    text, and each read only when a note of it is first looked up.
 
-    A logged call renders the pages of one or two contacts: reading every note first (5 MB at
-    10,000 contacts, 10 ms and 12 MB) would be for nothing, and a forked helper that renders those
-    pages reads it beside the process that builds. Its size is known without reading it.
+    A logged call renders the pages of one or two contacts: reading every note (5 MB at 10,000
+    contacts, 10 ms and 12 MB) for them would be for nothing. Its size is known without reading it.
     """
 
     def __init__(
-        self, held: dict | None = None, read: Callable[[], dict] | None = None, size: int = 0
+        self, held: Mapping | None = None, read: Callable[[int], dict] | None = None, size: int = 0
     ) -> None:
-        self._held, self._read, self._size = held, read, size
-        self.changed = False  # a note was added or dropped since it was read
+        """Hold the notes given, or read those of shard n with read(n) when first needed."""
+        self._shards: list[dict | None] = [None] * NOTE_SHARDS
+        self._read, self._size = read, size
+        self.dirty: set[int] = set()  # the shards changed since they were read
+        if held is not None or read is None:
+            self._shards = [{} for _ in range(NOTE_SHARDS)]
+            for key, value in (held or {}).items():
+                self._shards[note_shard(key)][key] = value
+            self._size = len(held or {})
 
-    @property
-    def held(self) -> dict[tuple[str, bool], Any]:
-        """Return the notes, read now if not yet (none, if they cannot be read: only a shortcut)."""
-        if self._held is None:
+    def shard(self, number: int) -> dict[tuple[str, bool], Any]:
+        """Return the notes of one shard, read now if not yet (none, if it cannot be read: only a
+        shortcut)."""
+        found = self._shards[number]
+        if found is None:
             try:
-                self._held = self._read() if self._read is not None else {}
+                found = self._read(number) if self._read is not None else {}
             except Exception:  # as in load_cache
-                self._held = {}
-        return self._held
-
-    @property
-    def read(self) -> bool:
-        """Tell whether the notes are in memory."""
-        return self._held is not None
+                found = {}
+            self._shards[number] = found
+        return found
 
     def __getitem__(self, key: tuple[str, bool]) -> Any:
-        return self.held[key]
+        return self.shard(note_shard(key))[key]
 
     def get(self, key: tuple[str, bool], default: Any = None) -> Any:
-        return self.held.get(key, default)
+        return self.shard(note_shard(key)).get(key, default)
 
     def __contains__(self, key: object) -> bool:
-        return key in self.held
+        return key in self.shard(note_shard(key))  # type: ignore[arg-type]
 
     def __setitem__(self, key: tuple[str, bool], value: Any) -> None:
-        self.held[key] = value
-        self.changed = True
+        number = note_shard(key)
+        notes = self.shard(number)
+        self._size += key not in notes
+        notes[key] = value
+        self.dirty.add(number)
 
     def __delitem__(self, key: tuple[str, bool]) -> None:
-        del self.held[key]
-        self.changed = True
+        number = note_shard(key)
+        del self.shard(number)[key]
+        self._size -= 1
+        self.dirty.add(number)
 
     def __iter__(self) -> Iterator[tuple[str, bool]]:
-        return iter(self.held)
+        for number in range(NOTE_SHARDS):
+            yield from self.shard(number)
 
     def __len__(self) -> int:
-        return len(self._held) if self._held is not None else self._size
+        return self._size
 
     def update(self, added: Mapping[tuple[str, bool], Any] = (), /, **_: Any) -> None:  # type: ignore[override]
-        if added:
-            self.held.update(added)
-            self.changed = True
+        for key, value in added.items():
+            self[key] = value
 
     def keep(self, keys: set[tuple[str, bool]]) -> None:
         """Drop the notes whose keys are not among keys."""
-        kept = {key: value for key, value in self.held.items() if key in keys}
-        if len(kept) != len(self.held):
-            self._held, self.changed = kept, True
+        for number in range(NOTE_SHARDS):
+            notes = self.shard(number)
+            kept = {key: value for key, value in notes.items() if key in keys}
+            if len(kept) != len(notes):
+                self._shards[number], self._size = kept, self._size - len(notes) + len(kept)
+                self.dirty.add(number)
+
+    def save(self, folder: Path, version: str) -> None:
+        """Write the shards changed since they were read."""
+        for number in sorted(self.dirty):
+            _save_versioned(folder / _notes_file(number), version, self.shard(number))
+        self.dirty = set()
+
+
+def note_shard(key: tuple[str, bool]) -> int:
+    """Return which notes file a note's memo key belongs to."""
+    return zlib.crc32(key[0].encode("utf-8", "surrogatepass")) % NOTE_SHARDS
+
+
+def _notes_file(number: int) -> str:
+    return f"notes-{number:02d}.pickle"
+
+
+def _notes_shard(folder: Path, version: str, number: int) -> dict:
+    """Read a shard of notes; one never saved holds none."""
+    try:
+        return _versioned(folder / _notes_file(number), version)
+    except FileNotFoundError:
+        return {}
 
 
 @dataclass
@@ -221,7 +256,7 @@ class BuildCache:
     files: dict[str, Known] = field(default_factory=dict)
     parses: dict[tuple[str, str], ParseResult] = field(default_factory=dict)
     notes: NotesMemo = field(default_factory=lambda: NotesMemo({}))
-    notes_size: int = 0  # how many notes the notes file holds
+    notes_size: int = 0  # how many notes the notes files hold
     pages: dict[str, tuple[str, str, str]] = field(default_factory=dict)  # path -> coarse, fine key, digest
     spans: dict[str, NotesSpan] = field(default_factory=dict)  # contact file -> where its notes are shown
     people: tuple[tuple[str, str], ...] = ()  # (id, name) of every contact, what notes' wikilinks find
@@ -548,9 +583,7 @@ def load_rest(root: Path, cache: BuildCache) -> BuildCache:
                 cache.parses.setdefault(key, parse)
     except Exception:  # as in load_cache
         return BuildCache(cache.version)
-    cache.notes = NotesMemo(
-        read=partial(_versioned, folder / NOTES_FILE, cache.version), size=cache.notes_size
-    )
+    cache.notes = NotesMemo(read=partial(_notes_shard, folder, cache.version), size=cache.notes_size)
     cache.notes_held = True
     return cache
 
@@ -610,9 +643,8 @@ def save_cache(root: Path, cache: BuildCache) -> None:
             parts[shard(key[0])][key] = result
     for number in sorted(cache.dirty):
         _save_versioned(folder / _shard_file(number), cache.version, parts[number], repeats=True)
-    if cache.notes_held and cache.notes.changed:  # 5 MB at 10,000 contacts: not for nothing
-        _save_versioned(folder / NOTES_FILE, cache.version, cache.notes.held)
-        cache.notes.changed = False
+    if cache.notes_held:  # a shard is 0.15 MB at 10,000 contacts: written only when it changed
+        cache.notes.save(folder, cache.version)
     cache.notes_size = len(cache.notes) if cache.notes_held else cache.notes_size
     parts = getattr(cache.basis, "parts", None)
     if parts is not None:

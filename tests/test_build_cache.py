@@ -272,7 +272,7 @@ def test_a_cache_from_other_code_is_ignored(journal: Path, monkeypatch: pytest.M
     poisoned = caching.load_cache(journal, building._code_version())
     assert poisoned.parses, "the cache was saved"
     poisoned.notes = caching.NotesMemo({key: ("<p>stale</p>", ()) for key in poisoned.notes})
-    poisoned.notes.changed = True
+    poisoned.notes.dirty = set(range(caching.NOTE_SHARDS))
     poisoned.version = "older code"
     caching.save_cache(journal, poisoned)
     edit_note(journal)
@@ -1171,17 +1171,23 @@ def test_an_uncached_build_makes_no_page_store(journal: Path) -> None:
     assert not (journal / caching.CACHE_DIR / caching.PAGES_DIR).exists()
 
 
-def test_the_notes_file_is_written_again_only_when_the_notes_changed(journal: Path) -> None:
-    notes_file = journal / caching.CACHE_DIR / caching.NOTES_FILE
+def test_a_notes_file_is_written_again_only_when_its_notes_changed(journal: Path) -> None:
+    folder = journal / caching.CACHE_DIR
+
+    def inodes() -> dict[str, int]:
+        return {p.name: p.stat().st_ino for p in folder.glob("notes-*.pickle")}
+
     assert build(journal, TODAY).ok
-    first = notes_file.stat()
+    first = inodes()
+    assert first, "the notes were saved"
     log_call(journal)  # the front matter only: every note is rendered as before
     assert_same_as_uncached(journal, after="a logged call")
-    assert notes_file.stat().st_ino == first.st_ino  # not replaced
+    assert inodes() == first  # none replaced
     log_call(journal)
     edit_note(journal)  # with the front matter, so a full build (not the notes shortcut) renders it
     assert_same_as_uncached(journal, after="a logged call and a note")
-    assert notes_file.stat().st_ino != first.st_ino
+    now = inodes()
+    assert 1 <= sum(now.get(name) != inode for name, inode in first.items()) <= 2  # the new note's, the old's
     saved = caching.load_cache(journal, building._code_version())
     text = next(c for c in render(journal, TODAY).network.contacts.values() if "Nobody Yet" in c.notes).notes
     assert (digest(text.encode()), False) in saved.notes
@@ -1246,36 +1252,40 @@ def test_a_library_found_nowhere_has_an_unknown_version() -> None:
     assert caching._library_version("no-such-library", "no_such_package") == "no-such-library=?"
 
 
-def test_the_notes_memo_reads_its_file_only_when_a_note_is_looked_up() -> None:
+def test_the_notes_memo_reads_a_shard_only_when_a_note_of_it_is_looked_up() -> None:
+    one, two = ("d1", False), ("d2", False)
     reads: list[int] = []
 
-    def read() -> dict:
-        reads.append(1)
-        return {("d1", False): ("<p>one</p>", ())}
+    def read(number: int) -> dict:
+        reads.append(number)
+        return {one: ("<p>one</p>", ())} if number == caching.note_shard(one) else {}
 
     memo = caching.NotesMemo(read=read, size=1)
     memo.update({})
-    assert len(memo) == 1 and not memo.read and not reads and not memo.changed
-    assert memo.get(("d1", False)) == ("<p>one</p>", ()) and ("d2", False) not in memo
-    assert reads == [1] and not memo.changed
-    memo[("d2", False)] = ("<p>two</p>", ())
-    assert len(memo) == 2 and memo.changed and reads == [1]
+    assert len(memo) == 1 and not reads and not memo.dirty
+    assert memo.get(one) == ("<p>one</p>", ()) and memo.get(one) is not None
+    assert reads == [caching.note_shard(one)] and not memo.dirty
+    memo[two] = ("<p>two</p>", ())
+    assert len(memo) == 2 and memo.dirty == {caching.note_shard(two)}
+    assert dict(memo) == {one: ("<p>one</p>", ()), two: ("<p>two</p>", ())}
+    assert sorted(reads) == list(range(caching.NOTE_SHARDS))  # each read once
 
 
-def test_a_notes_file_that_cannot_be_read_is_an_empty_memo() -> None:
-    def read() -> dict:
+def test_a_notes_file_that_cannot_be_read_is_an_empty_shard() -> None:
+    def read(number: int) -> dict:
         raise ValueError("not from this version of netsite")
 
     memo = caching.NotesMemo(read=read, size=3)
-    assert memo.get(("d1", False)) is None and len(memo) == 0
+    assert memo.get(("d1", False)) is None and ("d1", False) not in memo
 
 
-def test_keeping_the_notes_in_use_changes_the_memo_only_if_it_drops_one() -> None:
-    memo = caching.NotesMemo({("a", False): 1, ("b", False): 2})
-    memo.keep({("a", False), ("b", False)})
-    assert not memo.changed
-    memo.keep({("a", False)})
-    assert memo.changed and dict(memo) == {("a", False): 1}
+def test_keeping_the_notes_in_use_changes_only_the_shards_it_drops_from() -> None:
+    a, b = ("a", False), ("b", False)
+    memo = caching.NotesMemo({a: 1, b: 2})
+    memo.keep({a, b})
+    assert not memo.dirty
+    memo.keep({a})
+    assert memo.dirty == {caching.note_shard(b)} and dict(memo) == {a: 1} and len(memo) == 1
 
 
 def test_the_notes_memo_keeps_the_notes_in_use(journal: Path) -> None:
