@@ -311,7 +311,6 @@ def _model(
         network = _network_and_notes(journal, today, store, jobs, memo)
         if keep:
             store.keep_forest(memo)  # type: ignore[arg-type]
-        store.people = tuple((c.id, c.name) for c in network.contacts.values())  # for notes alone
         store.allow_html = network.config.site.allow_html
         return network, None
 
@@ -549,6 +548,7 @@ def _build(
         stats, paths = _write(out, old, plan, store, jobs, kept)
         store.basis = plan.basis()
         _keep_notes(store, plan, network, notes)
+        _keep_people(root, store, plan, network)
     except (RenderError, OutputError) as exc:
         return _failed(network, str(exc))
     files = SiteFiles(out, paths)
@@ -563,6 +563,13 @@ def _keep_notes(store: BuildCache, plan: _Plan, network: Network, before: int) -
         store.keep_notes({plan.notes.key(c.notes) for c in network.contacts.values()})
 
 
+def _keep_people(root: Path, store: BuildCache, plan: _Plan, network: Network) -> None:
+    """Keep who the contacts are, for the notes shortcut to find what wikilinks ask for (only where
+    notes can be spliced: the default templates, whose pages have keys)."""
+    shape = "" if plan.keys is None else plan.keys.shape
+    store.keep_people(root, shape, lambda: tuple((c.id, c.name) for c in network.contacts.values()))
+
+
 def _write(
     out: Path, old: dict[str, str], plan: _Plan, store: BuildCache, jobs: int, kept: PageStore | None
 ) -> tuple[WriteStats, list[str]]:
@@ -575,7 +582,8 @@ def _write(
         digests, written = _render_into(old, there, plan, store, staging, jobs, kept)
         written |= _put_assets(old, there, plan.site.assets, staging, digests)
         store.pages = {p: v for p, v in store.pages.items() if p in digests}
-        store.spans = {rel: s for rel, s in store.spans.items() if plan.keys and digests.get(s[0]) == s[1]}
+        if plan.keys is None:
+            store.drop_spans()
         if not written and old.keys() == digests.keys() and there.issuperset(digests):
             staging.discard()
             return WriteStats(0, len(digests), 0), list(digests)
@@ -741,6 +749,7 @@ def _render_held(
         plan = _plan(network, root, store, compiled, keep_rows, basis)
         files = _render_all(plan, held, store, jobs)
         _keep_notes(store, plan, network, notes)
+        _keep_people(root, store, plan, network)
     except RenderError as exc:
         return _failed(network, str(exc)), None
     result = BuildResult(list(network.problems), files, network, contacts=len(network.contacts))
@@ -769,7 +778,7 @@ def _render_all(
         return rows, plan.notes.take_added()
 
     if plan.keys is None:
-        store.spans.clear()
+        store.drop_spans()
     files: dict[str, bytes] = {}
     kept: dict[str, tuple[str, str, bytes]] = {}
     for rows, added in _run(work, plan.candidates(held), plan, jobs):
@@ -787,7 +796,6 @@ def _render_all(
             kept[page.path] = held[page.path]
     held.clear()
     held.update(kept)
-    store.spans = {rel: span for rel, span in store.spans.items() if span[0] in files}
     files = {page.path: files[page.path] for page in pages}  # in the site's order
     files.update(plan.site.assets)
     return files

@@ -49,6 +49,9 @@ CACHE_FILE = "build-cache.pickle"
 NOTE_SHARDS = 32  # notes are saved in this many files: an edit rewrites one, a page reads one
 STAMP_FILE = "build-stamp.pickle"
 FOREST_FILE = "forest.pickle"
+SPANS_FILE = "spans.pickle"  # where contact pages show their notes (see BuildCache.spans)
+PEOPLE_FILE = "people.pickle"  # the id and name of every contact (see BuildCache.people_shape)
+SPANS_KEPT = 1_000  # spans changed since the spans file was written, past which it is written again
 PAGES_DIR = "pages"
 SPARE_DIR = "spare-site"
 FORMAT = 3
@@ -258,8 +261,16 @@ class BuildCache:
     notes: NotesMemo = field(default_factory=lambda: NotesMemo({}))
     notes_size: int = 0  # how many notes the notes files hold
     pages: dict[str, tuple[str, str, str]] = field(default_factory=dict)  # path -> coarse, fine key, digest
-    spans: dict[str, NotesSpan] = field(default_factory=dict)  # contact file -> where its notes are shown
-    people: tuple[tuple[str, str], ...] = ()  # (id, name) of every contact, what notes' wikilinks find
+    # Where each contact's page shows its notes (contact file -> span), for the notes shortcut: those
+    # changed since the spans file was written. A span is checked against its page before use, so
+    # one left behind by a page made since is only of no use. Every build changes a few; reading
+    # and writing all 10,000 each time would cost 10 ms.
+    spans: dict[str, NotesSpan] = field(default_factory=dict)
+    spans_file: dict[str, NotesSpan] | None = field(default=None, compare=False, repr=False)  # once read
+    spans_dropped: bool = False  # every span is dropped (a journal with templates of its own)
+    # The shape of the network (pagekeys.PageKeys.shape) of the last build, whose contacts' ids and
+    # names the people file holds: what notes' wikilinks find (written when the shape changed).
+    people_shape: str = ""
     # What the coarse keys of the contact pages in pages were made of (pagekeys.Basis; None: unknown).
     basis: Any = None
     allow_html: bool = False  # the site's allow_html, which notes were rendered with
@@ -384,6 +395,30 @@ class BuildCache:
     def digests(self) -> dict[str, tuple[str, str]]:
         """Map each contact file to (content digest, front matter digest)."""
         return {rel: (known[DIGEST], known[FRONT]) for rel, known in self.files.items()}
+
+    def span(self, root: Path, rel: str) -> NotesSpan | None:
+        """Return where a contact file's page showed its notes when last made (None: unknown)."""
+        if rel in self.spans or self.spans_dropped:
+            return self.spans.get(rel)
+        if self.spans_file is None:
+            self.spans_file = _read_part(root / CACHE_DIR / SPANS_FILE, self.version)
+        return self.spans_file.get(rel)
+
+    def drop_spans(self) -> None:
+        """Forget every span (pages made by templates of the journal's own have none)."""
+        self.spans, self.spans_file, self.spans_dropped = {}, {}, True
+
+    def keep_people(self, root: Path, shape: str, people: Callable[[], tuple[tuple[str, str], ...]]) -> None:
+        """Record that the last build's network has this shape, and, if the people file holds another's,
+        write people() to it."""
+        if shape != self.people_shape:
+            _save_versioned(root / CACHE_DIR / PEOPLE_FILE, self.version, {shape: people()})
+        self.people_shape = shape
+
+    def people(self, root: Path) -> tuple[tuple[str, str], ...] | None:
+        """Return the (id, name) of every contact of the last build (None: unknown)."""
+        found = _read_part(root / CACHE_DIR / PEOPLE_FILE, self.version).get(self.people_shape)
+        return found if self.people_shape else None
 
 
 def shard(rel: str) -> int:
@@ -618,6 +653,14 @@ def _rows_file(page: str, delta: bool = False) -> str:
     return f"rows-{page.replace('/', '-')}{'.delta' if delta else ''}.pickle"
 
 
+def _read_part(path: Path, version: str) -> dict:
+    """Read a part of the cache saved with _save_versioned; empty if absent, unreadable or from other code."""
+    try:
+        return _versioned(path, version)
+    except Exception:  # as in load_cache
+        return {}
+
+
 def _shard_parses(path: Path, version: str) -> dict:
     """Read a shard of parses; a shard never saved holds none (every parse is checked by its digest)."""
     try:
@@ -653,7 +696,15 @@ def save_cache(root: Path, cache: BuildCache) -> None:
         cache.forest_dirty = not _save_versioned(folder / FOREST_FILE, cache.version, dict([cache.forest]))
     # What is kept in files of its own, or only for one build, is left out of the main file (and the
     # basis pickles without its parts).
-    main = replace(cache, parses={}, notes=NotesMemo({}), folder=None, note_keys={}, forest=None)
+    if cache.spans_dropped or len(cache.spans) > SPANS_KEPT:
+        spans = (
+            {} if cache.spans_dropped else {**_read_part(folder / SPANS_FILE, cache.version), **cache.spans}
+        )
+        if _save_versioned(folder / SPANS_FILE, cache.version, spans):
+            cache.spans, cache.spans_file, cache.spans_dropped = {}, spans, False
+    main = replace(
+        cache, parses={}, notes=NotesMemo({}), folder=None, note_keys={}, forest=None, spans_file=None
+    )
     _save(folder / CACHE_FILE, main)
     cache.dirty = set()
 

@@ -252,7 +252,7 @@ def splice_notes(
         if (key != before.stats[rel] or rel in before.unsettled) and rel not in inputs.others
     ]
     edits = _notes_edits(root, inputs, cache, suspects, set() if shards is None else set(shards))
-    return None if edits is None else _spliced(cache, edits, page)
+    return None if edits is None else _spliced(root, cache, edits, page)
 
 
 def _page_in(out: Path, manifest: Callable[[], Mapping[str, str]], path: str, sum_: str) -> bytes | None:
@@ -318,7 +318,7 @@ def _notes_edit(
 
 
 def _spliced(
-    cache: BuildCache, edits: list[_Edit], page: Callable[[str, str], bytes | None]
+    root: Path, cache: BuildCache, edits: list[_Edit], page: Callable[[str, str], bytes | None]
 ) -> dict[str, bytes] | None:
     """Return the pages of the edited contacts with their new notes; None if one is not as the cache says.
 
@@ -327,10 +327,13 @@ def _spliced(
     from .contact_page import notes_spliced
     from .notes import NotesRenderer, contact_resolver
 
-    renderer = NotesRenderer(contact_resolver(_Person(*p) for p in cache.people), cache.allow_html)
+    people = cache.people(root)
+    if people is None:
+        return None
+    renderer = NotesRenderer(contact_resolver(_Person(*p) for p in people), cache.allow_html)
     pages = {}
     for edit in edits:
-        span = cache.spans.get(edit.rel)
+        span = cache.span(root, edit.rel)
         data = None if span is None else page(span[0], span[1])
         if span is None or data is None or digest(data) != span[1] or (span[2] < span[3]) != edit.shown:
             return None

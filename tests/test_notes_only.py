@@ -57,12 +57,12 @@ def models(monkeypatch: pytest.MonkeyPatch) -> list[date]:
 
 def with_notes(root: Path, skip: int = 0) -> Path:
     """Return a contact file with notes and no problems (the skip-th such file)."""
+    cache = caching.load_cache(root, building._code_version())
     found = [
         path
         for path in sorted((root / "contacts").rglob("*.md"))
         if path.read_text(encoding="utf-8").partition("\n---\n")[2].strip()
-        and f"contacts/{path.relative_to(root / 'contacts').as_posix()}"
-        in caching.load_cache(root, building._code_version()).spans
+        and cache.span(root, f"contacts/{path.relative_to(root / 'contacts').as_posix()}") is not None
     ]
     return found[skip]
 
@@ -201,9 +201,10 @@ def test_anything_more_than_notes_builds_the_model(journal: Path, models: list[d
 
 def test_a_page_edited_by_hand_in_output_is_rendered_again(journal: Path, models: list[date]) -> None:
     path = with_notes(journal)
-    page = caching.load_cache(journal, building._code_version()).spans[
-        f"contacts/{path.relative_to(journal / 'contacts').as_posix()}"
-    ][0]
+    cache = caching.load_cache(journal, building._code_version())
+    span = cache.span(journal, f"contacts/{path.relative_to(journal / 'contacts').as_posix()}")
+    assert span is not None
+    page = span[0]
     out = journal / "output" / page
     out.write_bytes(out.read_bytes().replace(b"</h1>", b"</h1>edited by hand", 1))
     append(path, "\nMore notes.\n")
@@ -328,3 +329,36 @@ def test_a_front_matter_edit_is_told_apart_before_output_is_read(
     append(with_notes(journal), "\nNotes again.\n")
     assert build(journal, TODAY).network is None
     assert sorted(read) == ["present_files", "read_manifest"]
+
+
+def test_spans_kept_in_their_own_file_are_spliced_with(
+    tmp_path: Path, models: list[date], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(caching, "SPANS_KEPT", 3)  # past three changed spans, they go to the spans file
+    generate(tmp_path, SIZE, seed=7)
+    assert_same_as_uncached(tmp_path)
+    cache = caching.load_cache(tmp_path, building._code_version())
+    assert len(cache.spans) <= 3 and (tmp_path / caching.CACHE_DIR / caching.SPANS_FILE).exists()
+    append(with_notes(tmp_path), "\nA line of notes.\n")
+    assert_same_as_uncached(tmp_path, after="a notes edit")
+    assert len(models) == 3  # the first build's, and two render()s': none for the notes edit
+
+
+def test_a_contact_renamed_is_found_by_a_wikilink_in_a_notes_edit_after(
+    journal: Path, models: list[date]
+) -> None:
+    target = with_notes(journal, 3)
+    text = target.read_text(encoding="utf-8")
+    name = next(line[6:] for line in text.splitlines() if line.startswith("name: "))
+    target.write_text(text.replace(f"name: {name}", "name: Zora Renamed", 1), encoding="utf-8")
+    assert_same_as_uncached(journal, after="a rename")  # a new shape: the people file is written again
+    append(with_notes(journal), "\nTalked to [[Zora Renamed]], not to [[" + name + "]].\n")
+    assert_same_as_uncached(journal, after="a wikilink to the new name")
+    assert models == [TODAY, TODAY, TODAY]  # the rename's build and two render()s: no model for the notes
+
+
+def test_without_the_people_file_a_notes_edit_builds_the_model(journal: Path, models: list[date]) -> None:
+    (journal / caching.CACHE_DIR / caching.PEOPLE_FILE).unlink()
+    append(with_notes(journal), "\nMore.\n")
+    assert_same_as_uncached(journal, after="a notes edit")
+    assert len(models) == 2
