@@ -509,7 +509,7 @@ def _plan(
     if keep_rows:
         folder = caching.cache_folder(root)
         since = None if basis is None or moved is None else (basis.shape, moved)
-        site.rows = RowMemos(folder, store.version, (keys.top, keys.shape), keys.front_digests(), since)
+        site.rows = RowMemos(folder, store.version, (keys.top, keys.shape), keys.front_digests, since)
     return _Plan(site, notes, pages, keys, moved)
 
 
