@@ -47,7 +47,8 @@ cached and uncached builds across many kinds of edits to catch a key that misses
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections import defaultdict
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Any
@@ -148,8 +149,7 @@ class PageKeys:
             return _text_digest(f"{self.shape}|{own!r}|{self._referred(contact.id)}")
         if page.template in ("company.html", "tag.html"):
             group = page.context["group"]
-            found = self.front_digests.get
-            fronts = "\0".join([found(m, "") for m in group.members])  # each a digest or "": none holds a NUL
+            fronts = "\0".join(map(self._front_digest, group.members))  # digests or "": none holds a NUL
             return _text_digest(f"{self.top}|{group!r}|{fronts}")
         return self.top if page.template == "404.html" else self.shared
 
@@ -331,6 +331,11 @@ class PageKeys:
     def front(self, cid: str) -> str:
         """Return a contact's id and the digest of its front matter, as text: all a list shows of it."""
         return f"{cid}\0{self.front_digests.get(cid, '')}\0"
+
+    @cached_property
+    def _front_digest(self) -> Callable[[str], str]:
+        """Return the function that gives a contact's front matter digest ("" where unknown)."""
+        return defaultdict(str, self.front_digests).__getitem__
 
     @cached_property
     def fronts(self) -> dict[str, str]:
