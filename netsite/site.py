@@ -6,12 +6,11 @@ import heapq
 import re
 import traceback
 from collections.abc import Callable, Iterator, MutableMapping
-from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cached_property, partial
 from operator import itemgetter
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 import jinja2
 from markupsafe import Markup
@@ -56,9 +55,11 @@ class RenderError(Exception):
     """A template could not be loaded or rendered; the message names the file and line."""
 
 
-@dataclass(frozen=True)
-class Page:
-    """One file of the site: a template with its context, or bytes made by a function."""
+class Page(NamedTuple):
+    """One file of the site: a template with its context, or bytes made by a function.
+
+    A named tuple, not a dataclass: made for every contact on every build, in half the time.
+    """
 
     path: str
     template: str
