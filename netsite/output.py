@@ -15,6 +15,7 @@ import ctypes
 import errno
 import json
 import os
+import re
 import shutil
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -123,11 +124,15 @@ def manifest_text(files: Mapping[str, str]) -> str:
     """
     if not files:
         return "{}"
-    pairs = (f"{_json_text(path)}: {_json_text(sum_)}" for path, sum_ in sorted(files.items()))
+    items = sorted(files.items())
+    if _PLAIN.fullmatch("".join(files) + "".join(files.values())):  # each its own JSON, quoted
+        return '{\n"' + '",\n"'.join([f'{path}": "{sum_}' for path, sum_ in items]) + '"\n}'
+    pairs = (f"{_json_text(path)}: {_json_text(sum_)}" for path, sum_ in items)
     return "{\n" + ",\n".join(pairs) + "\n}"
 
 
 _json_text = json.encoder.encode_basestring_ascii  # type: ignore[attr-defined]
+_PLAIN = re.compile(r"[ !#-\[\]-~]*")  # printable ASCII but " and \: what JSON writes as it is
 
 
 def check_paths(paths: Mapping[str, object] | list[str]) -> None:
@@ -263,7 +268,7 @@ class Staging:
 
 def _mostly_changed(old: Mapping[str, str], new: Mapping[str, str]) -> bool:
     """Tell whether more than half the files of the site old lists differ from new's, or are gone."""
-    differ = sum(old.get(path) != sum_ for path, sum_ in new.items()) + len(old.keys() - new.keys())
+    differ = len(new.items() - old.items()) + len(old.keys() - new.keys())
     return 2 * differ > max(len(old), len(new))
 
 

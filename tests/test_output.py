@@ -360,6 +360,14 @@ def test_the_manifest_is_written_as_json_writes_it(files: dict[str, str]) -> Non
     assert output.manifest_text(files) == json.dumps(dict(sorted(files.items())), indent=0)
 
 
+ASCII = st.text(st.characters(max_codepoint=127), max_size=12)  # mostly the plain text of real paths
+
+
+@given(st.dictionaries(ASCII, ASCII, max_size=8))
+def test_a_manifest_of_plain_paths_is_written_as_json_writes_it(files: dict[str, str]) -> None:
+    assert output.manifest_text(files) == json.dumps(dict(sorted(files.items())), indent=0)
+
+
 def test_writes_through_a_spare_site_keep_every_version_whole(tmp_path: Path) -> None:
     """serve writes each version through the retired one, touching only the files that differ."""
     out, spare = output_and_spare(tmp_path)
