@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import re
-import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable, MutableMapping
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from .digests import digest
 from .forest import Named, Resolver
 from .markdown_subset import MarkdownSubset
+
+if TYPE_CHECKING:
+    import xml.etree.ElementTree as ET
 
 WIKILINK = r"\[\[\s*([^\]|\n]+?)\s*(?:\|\s*([^\]\n]*?)\s*)?\]\]"
 
@@ -31,6 +33,8 @@ def wikilink_parts(target: str, label: str | None, resolve: Resolve) -> tuple[st
 
 def wikilink_element(target: str, label: str | None, resolve: Resolve) -> ET.Element:
     """Make the element of a [[wikilink]] (for Python-Markdown)."""
+    import xml.etree.ElementTree as ET  # only with Python-Markdown, which imports it anyway
+
     tag, attributes, text = wikilink_parts(target, label, resolve)
     element = ET.Element(tag, attributes)
     element.text = text

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import heapq
 import re
-import traceback
 from collections.abc import Callable, Iterator, MutableMapping
 from datetime import date, timedelta
 from functools import cached_property, partial
@@ -280,6 +279,8 @@ def _template_name(filename: str) -> str:
 
 def _template_frame(exc: BaseException) -> str:
     """Find the innermost template line in a rendering traceback (Jinja rewrites frames for this)."""
+    import traceback  # only for a template that fails
+
     frames = traceback.extract_tb(exc.__traceback__)
     inside = [f for f in frames if f.filename.endswith(TEMPLATE_SUFFIX)]
     return _where(inside[-1].filename, inside[-1].lineno) if inside else "template"
