@@ -45,7 +45,8 @@ def run() -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run netsite with argv (default: sys.argv) and return the exit code."""
-    parser = make_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = make_parser(argv[0] if argv else None)
     args = parser.parse_args(argv)
     if not getattr(args, "run", None):
         parser.print_help()
@@ -59,15 +60,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
-def make_parser() -> argparse.ArgumentParser:
-    """Build the argument parser with every subcommand."""
+def make_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """Build the argument parser with every subcommand, or only with command if it is one (the
+    others cost every command 3 ms to set up, and only `netsite --help` lists them)."""
     parser = argparse.ArgumentParser(prog="netsite", description=__doc__)
     parser.add_argument("--version", action="version", version=f"netsite {__version__}")
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--journal", type=Path, default=None, help="journal folder (default: .)")
     common.add_argument("--today", help="date to compute from, YYYY-MM-DD (or $NETSITE_TODAY)")
     sub = parser.add_subparsers(metavar="COMMAND")
-    for register in COMMANDS:
+    named = [r for r in COMMANDS if r.__name__ == f"_register_{command}"]
+    for register in named or COMMANDS:
         register(sub, common)
     return parser
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import shutil
 import subprocess
@@ -14,6 +15,8 @@ from typing import Any
 import pytest
 import yaml
 from helpers import REPORT_KEYS
+
+from netsite import cli
 
 MakeJournal = Callable[..., Path]
 RunCli = Callable[..., Any]  # conftest.run_cli: returns a CliResult with code, out, err and json()
@@ -477,3 +480,15 @@ def test_today_must_be_written_yyyy_mm_dd(run_cli, sample_root) -> None:
     result = run_cli("due", "--journal", str(sample_root), "--today", "20261125")
     assert result.code == 2
     assert "YYYY-MM-DD" in result.err
+
+
+def subcommands(parser: argparse.ArgumentParser) -> list[str]:
+    (sub,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    return list(sub.choices)
+
+
+def test_a_command_sets_up_only_its_own_parser() -> None:
+    every = subcommands(cli.make_parser())
+    assert len(every) >= 11 and subcommands(cli.make_parser("--help")) == every
+    for name in every:
+        assert subcommands(cli.make_parser(name)) == [name]
