@@ -293,11 +293,13 @@ def _model(
     jobs: int,
     taken: Inputs | None = None,
     memo: ModelMemo | None = None,
+    cached: bool = False,
 ) -> tuple[Network | None, BuildResult | None]:
     """Load (reusing parses) and model the journal; a failed BuildResult when the config is unusable.
 
     taken is what this build already listed and stat-ed, if anything; memo what a long-lived process
-    keeps of the last model (model.ModelMemo). Call it inside settled_heap().
+    keeps of the last model (model.ModelMemo); cached tells that store is saved for the next build,
+    which then finds the referral forest in it. Call it inside settled_heap().
     """
     with no_collection(settle=True):
         store.note_keys = {}  # the texts of this build's notes only
@@ -306,7 +308,9 @@ def _model(
         journal = load_journal(root, parse_files=parse_files, names=taken.names if taken else None)
         if not journal.config_ok:
             return None, BuildResult(list(journal.problems), failure=config_failure(journal.problems))
-        keep = memo is None and bool(store.pages)  # a build with a cache: the forest is kept in it
+        # A build whose cache is saved keeps the forest in it, a first build too: the next, most
+        # likely a call logged or a note edited, would make it again (0.04 s at 10,000 contacts).
+        keep = memo is None and (cached or bool(store.pages))
         memo = store.forest_memo() if keep else memo
         network = _network_and_notes(journal, today, store, jobs, memo)
         if keep:
@@ -531,7 +535,7 @@ def _build(
     from .site import RenderError
 
     notes = len(store.notes)
-    network, failed = _model(root, today, store, jobs, taken)
+    network, failed = _model(root, today, store, jobs, taken, cached=kept is not None)
     if network is None:
         return failed or BuildResult(failure=_BAD_CONFIG)
     if strict and network.problems:
