@@ -177,7 +177,8 @@ def _same_referrals(then: Sequence[Contact], now: Sequence[Contact]) -> bool:
 
 def referral_digest(contacts: Sequence[Contact]) -> str:
     """Digest all that build_forest reads of the contacts (10 ms for 10,000; building takes 40)."""
-    return value_digest([_referral(c) for c in contacts])
+    # _referral(c), written out: two calls fewer for each of 10,000 contacts
+    return value_digest([(c.id, c.name, c.referred_by, c.path, c.lines.get("referred_by")) for c in contacts])
 
 
 def _referral(c: Contact) -> tuple[object, ...]:

@@ -137,3 +137,12 @@ def test_a_forest_kept_by_digest_is_reused_only_while_it_is_the_forest_built_afr
     same = model.referral_digest(journal(after).contacts) == model.referral_digest(journal(before).contacts)
     assert (again.forest is first.forest) == same
     assert memo.referrals == model.referral_digest(journal(after).contacts)
+
+
+def test_the_referral_digest_covers_all_the_forest_reads_of_each_contact() -> None:
+    from netsite.digests import value_digest
+    from netsite.journal import load_journal
+    from netsite.model import _referral, referral_digest
+
+    contacts = list(load_journal(Path(__file__).resolve().parent.parent).contacts)
+    assert referral_digest(contacts) == value_digest([_referral(c) for c in contacts])
