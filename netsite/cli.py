@@ -35,22 +35,27 @@ def run() -> None:
     Nothing is left to clean up by then (every file is closed), and tearing down a large model
     object by object costs a tenth of a second at 10,000 contacts, so the process ends at once.
     """
-    ending_at_once()
-    keep_freed_memory()
-    code = main()
+    code = main(one_shot=True)
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run netsite with argv (default: sys.argv) and return the exit code."""
+def main(argv: Sequence[str] | None = None, one_shot: bool = False) -> int:
+    """Run netsite with argv (default: sys.argv) and return the exit code.
+
+    one_shot: the process ends as soon as the command is done (run), so a command that does not
+    last (all but serve) leaves its memory to the end and has malloc keep what it frees.
+    """
     argv = sys.argv[1:] if argv is None else list(argv)
     parser = make_parser(argv[0] if argv else None)
     args = parser.parse_args(argv)
     if not getattr(args, "run", None):
         parser.print_help()
         return EXIT_USAGE
+    if one_shot and not getattr(args, "lasting", False):
+        ending_at_once()
+        keep_freed_memory()
     try:
         return args.run(args)
     except UsageError as exc:

@@ -15,6 +15,7 @@ def _register_serve(sub: argparse._SubParsersAction, common: argparse.ArgumentPa
     add("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     add("--port", type=int, default=8000, help="port (default: 8000, else the next free one)")
     add("--poll", action="store_true", help="poll for changes (file systems without inotify)")
+    command.set_defaults(lasting=True)  # a long-lived process: it frees what it is done with
 
 
 def run_serve(args: argparse.Namespace) -> int:

@@ -492,3 +492,32 @@ def test_a_command_sets_up_only_its_own_parser() -> None:
     assert len(every) >= 11 and subcommands(cli.make_parser("--help")) == every
     for name in every:
         assert subcommands(cli.make_parser(name)) == [name]
+
+
+@pytest.fixture
+def fresh_workers(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Record what a command asks of the process's memory, leaving the real process as it was."""
+    from netsite import workers
+
+    asked: list[str] = []
+    monkeypatch.setattr(workers, "_left", None)
+    monkeypatch.setattr(cli, "ending_at_once", lambda: asked.append("ending at once"))
+    monkeypatch.setattr(cli, "keep_freed_memory", lambda: asked.append("keep freed memory"))
+    return asked
+
+
+def test_a_one_shot_build_leaves_its_memory_to_the_end(small: Path, fresh_workers: list[str]) -> None:
+    assert cli.main(["build", "--journal", str(small)], one_shot=True) == 0
+    assert fresh_workers == ["ending at once", "keep freed memory"]
+
+
+def test_serve_frees_what_it_is_done_with(
+    small: Path, fresh_workers: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from netsite import serve
+
+    monkeypatch.setattr(serve, "run", lambda *args: 0)  # a server that stops at once
+    assert cli.main(["serve", "--journal", str(small)], one_shot=True) == 0
+    assert fresh_workers == []
+    assert cli.main(["build", "--journal", str(small)]) == 0  # main() alone: a process that goes on
+    assert fresh_workers == []
