@@ -214,8 +214,8 @@ class NotesMemo(MutableMapping[tuple[str, bool], Any]):
     def __len__(self) -> int:
         return self._size
 
-    def update(self, added: Mapping[tuple[str, bool], Any] = (), /, **_: Any) -> None:  # type: ignore[override]
-        for key, value in added.items():
+    def update(self, added: Mapping[tuple[str, bool], Any] | None = None, /, **_: Any) -> None:  # type: ignore[override]
+        for key, value in (added or {}).items():
             self[key] = value
 
     def keep(self, keys: set[tuple[str, bool]]) -> None:
