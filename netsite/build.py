@@ -552,7 +552,8 @@ def _build(
         stats, paths = _write(out, old, plan, store, jobs, kept)
         store.basis = plan.basis()
         _keep_notes(store, plan, network, notes)
-        _keep_people(root, store, plan, network)
+        if kept is not None:  # a build with a cache (an uncached one writes nothing in .netsite/)
+            _keep_people(root, store, plan, network)
     except (RenderError, OutputError) as exc:
         return _failed(network, str(exc))
     files = SiteFiles(out, paths)

@@ -1166,9 +1166,9 @@ def test_a_page_edited_in_place_is_not_restored_from_the_store(
     assert_same_as_uncached(journal, after="an in-place edit and a deleted output/")
 
 
-def test_an_uncached_build_makes_no_page_store(journal: Path) -> None:
+def test_an_uncached_build_writes_no_cache(journal: Path) -> None:
     assert build(journal, TODAY, cache=False).ok
-    assert not (journal / caching.CACHE_DIR / caching.PAGES_DIR).exists()
+    assert not (journal / caching.CACHE_DIR).exists()  # no page store, nor any other cache file
 
 
 def test_a_notes_file_is_written_again_only_when_its_notes_changed(journal: Path) -> None:
