@@ -21,7 +21,7 @@ from typing import Any
 from . import yaml_subset
 from .linevalues import LineDict
 
-__all__ = ["LineDict", "Split", "YamlError", "iso_date", "load", "split"]
+__all__ = ["LineDict", "Split", "YamlError", "iso_date", "iso_date_or_text", "load", "split"]
 
 # python-frontmatter's YAMLHandler.FM_BOUNDARY (tests/test_yaml_subset.py checks it still is): taken
 # from there, it would import PyYAML, as python-frontmatter does, into every command.
@@ -75,8 +75,8 @@ def _real(text: str) -> float:
     return math.nan if folded == ".nan" else float(text)
 
 
-def _day(text: str) -> date | str:
-    """A strict ISO date; any other timestamp PyYAML would see stays text, as its loader leaves it."""
+def iso_date_or_text(text: str) -> date | str:
+    """Read a strict ISO date; any other timestamp PyYAML would see stays text (so its loader reads it)."""
     found = iso_date(text)
     return text if found is None else found
 
@@ -90,14 +90,14 @@ def _typers() -> dict[str, list[tuple[re.Pattern[str], Callable[[str], Any]]]]:
     tries for it, in its order: null, timestamp and merge (PyYAML's own, of which a timestamp other
     than a strict ISO date stays text), then CORE_SCALARS."""
     makers: dict[str, Callable[[str], Any]] = {
-        "bool": lambda t: t[0] in "tT",
+        "bool": _boolean,
         "int": _integer,
         "float": _real,
     }
     table: dict[str, list[tuple[re.Pattern[str], Callable[[str], Any]]]] = {}
     own = [
         (r"~|null|Null|NULL|", lambda _: None, ["~", "n", "N", ""]),
-        (r"[0-9]{4}-[0-9]{2}-[0-9]{2}", _day, list("0123456789")),
+        (r"[0-9]{4}-[0-9]{2}-[0-9]{2}", iso_date_or_text, list("0123456789")),
         ("<<", _merge_key, ["<"]),
     ]
     core = [(pattern, makers[name], list(firsts)) for name, pattern, firsts in CORE_SCALARS]

@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from .frontmatter_yaml import CORE_SCALARS, Split, YamlError, iso_date
+from .frontmatter_yaml import CORE_SCALARS, Split, YamlError, iso_date_or_text
 from .linevalues import LineDict, LineList, add_key, new_list, new_mapping
 
 _BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -77,9 +77,7 @@ def _construct_sequence(loader: Any, node: yaml.SequenceNode) -> LineList:
 
 def _construct_timestamp(loader: Any, node: yaml.ScalarNode) -> date | str:
     """Read only strict `YYYY-MM-DD` as a date; anything else stays text for the caller to reject."""
-    text = loader.construct_scalar(node)
-    found = iso_date(text)
-    return text if found is None else found
+    return iso_date_or_text(loader.construct_scalar(node))
 
 
 def _shared_schema_resolvers() -> dict[str | None, list[tuple[str, re.Pattern[str]]]]:
@@ -113,18 +111,6 @@ def load_with_pyyaml(part: Split) -> Any:
         return _load(part.front_matter, part.front_matter_line)
     except yaml.YAMLError as exc:
         raise YamlError(yaml_message(exc), error_line(exc, part)) from exc
-
-
-def type_scalar(text: str) -> Any:
-    """Type a plain scalar as the loader does (for tests: the subset reader types them itself)."""
-    for tag, pattern in _LineLoader.yaml_implicit_resolvers.get(text[:1], []):
-        if pattern.match(text):
-            return _PLAIN_CONSTRUCTORS.get(tag, _merge)(_LineLoader(""), yaml.ScalarNode(tag, text))
-    return text
-
-
-def _merge(*_: Any) -> Any:
-    raise ValueError("a merge key")
 
 
 def _load(text: str, first_line: int) -> Any:

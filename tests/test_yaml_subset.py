@@ -286,12 +286,15 @@ SCALARS = [
 
 
 def pyyaml_typed(text: str) -> Any:
-    from netsite.pyyaml_loader import type_scalar
+    """Type a plain scalar as the PyYAML loader does (a merge key, which the subset refuses, as Refused)."""
+    from netsite.pyyaml_loader import _PLAIN_CONSTRUCTORS, _LineLoader
 
-    try:
-        return type_scalar(text)
-    except ValueError:  # a merge key: the subset refuses it
-        return yaml_subset.Refused
+    for tag, pattern in _LineLoader.yaml_implicit_resolvers.get(text[:1], []):
+        if pattern.match(text):
+            if tag not in _PLAIN_CONSTRUCTORS:  # a merge key
+                return yaml_subset.Refused
+            return _PLAIN_CONSTRUCTORS[tag](_LineLoader(""), yaml.ScalarNode(tag, text))
+    return text
 
 
 def typed(text: str) -> Any:
