@@ -243,14 +243,6 @@ def _notes_file(number: int) -> str:
     return f"notes-{number:02d}.pickle"
 
 
-def _notes_shard(folder: Path, version: str, number: int) -> dict:
-    """Read a shard of notes; one never saved holds none."""
-    try:
-        return _versioned(folder / _notes_file(number), version)
-    except FileNotFoundError:
-        return {}
-
-
 @dataclass
 class BuildCache:
     """Parses, notes and page digests from earlier builds of one journal."""
@@ -400,9 +392,13 @@ class BuildCache:
         """Return where a contact file's page showed its notes when last made (None: unknown)."""
         if rel in self.spans or self.spans_dropped:
             return self.spans.get(rel)
+        return self.written_spans(root / CACHE_DIR).get(rel)
+
+    def written_spans(self, folder: Path) -> dict[str, NotesSpan]:
+        """Return the spans the spans file in folder holds, read when first asked for."""
         if self.spans_file is None:
-            self.spans_file = _read_part(root / CACHE_DIR / SPANS_FILE, self.version)
-        return self.spans_file.get(rel)
+            self.spans_file = _read_part(folder / SPANS_FILE, self.version)
+        return self.spans_file
 
     def drop_spans(self) -> None:
         """Forget every span (pages made by templates of the journal's own have none)."""
@@ -417,8 +413,9 @@ class BuildCache:
 
     def people(self, root: Path) -> tuple[tuple[str, str], ...] | None:
         """Return the (id, name) of every contact of the last build (None: unknown)."""
-        found = _read_part(root / CACHE_DIR / PEOPLE_FILE, self.version).get(self.people_shape)
-        return found if self.people_shape else None
+        if not self.people_shape:
+            return None
+        return _read_part(root / CACHE_DIR / PEOPLE_FILE, self.version).get(self.people_shape)
 
 
 def shard(rel: str) -> int:
@@ -614,11 +611,12 @@ def load_rest(root: Path, cache: BuildCache) -> BuildCache:
     folder = root / CACHE_DIR
     try:
         for number in range(SHARDS):
-            for key, parse in _shard_parses(folder / _shard_file(number), cache.version).items():
+            for key, parse in _read_shard(folder, _shard_file, cache.version, number).items():
                 cache.parses.setdefault(key, parse)
     except Exception:  # as in load_cache
         return BuildCache(cache.version)
-    cache.notes = NotesMemo(read=partial(_notes_shard, folder, cache.version), size=cache.notes_size)
+    notes = partial(_read_shard, folder, _notes_file, cache.version)
+    cache.notes = NotesMemo(read=notes, size=cache.notes_size)
     cache.notes_held = True
     return cache
 
@@ -661,10 +659,11 @@ def _read_part(path: Path, version: str) -> dict:
         return {}
 
 
-def _shard_parses(path: Path, version: str) -> dict:
-    """Read a shard of parses; a shard never saved holds none (every parse is checked by its digest)."""
+def _read_shard(folder: Path, name: Callable[[int], str], version: str, number: int) -> dict:
+    """Read a shard of parses or notes (name gives its file's name); a shard never saved holds none
+    (every parse and note is checked by its digest)."""
     try:
-        return _versioned(path, version)
+        return _versioned(folder / name(number), version)
     except FileNotFoundError:
         return {}
 
@@ -697,9 +696,7 @@ def save_cache(root: Path, cache: BuildCache) -> None:
     # What is kept in files of its own, or only for one build, is left out of the main file (and the
     # basis pickles without its parts).
     if cache.spans_dropped or len(cache.spans) > SPANS_KEPT:
-        spans = (
-            {} if cache.spans_dropped else {**_read_part(folder / SPANS_FILE, cache.version), **cache.spans}
-        )
+        spans = {} if cache.spans_dropped else {**cache.written_spans(folder), **cache.spans}
         if _save_versioned(folder / SPANS_FILE, cache.version, spans):
             cache.spans, cache.spans_file, cache.spans_dropped = {}, spans, False
     main = replace(
