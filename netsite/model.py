@@ -177,13 +177,12 @@ def _same_referrals(then: Sequence[Contact], now: Sequence[Contact]) -> bool:
 
 def referral_digest(contacts: Sequence[Contact]) -> str:
     """Digest all that build_forest reads of the contacts (10 ms for 10,000; building takes 40)."""
-    # _referral(c), written out: two calls fewer for each of 10,000 contacts
-    return value_digest([(c.id, c.name, c.referred_by, c.path, c.lines.get("referred_by")) for c in contacts])
+    return value_digest(list(map(_referral, contacts)))
 
 
 def _referral(c: Contact) -> tuple[object, ...]:
     """Return all that build_forest reads of a contact."""
-    return c.id, c.name, c.referred_by, c.path, c.line("referred_by")
+    return c.id, c.name, c.referred_by, c.path, c.lines.get("referred_by")  # c.line(), a call fewer
 
 
 def _known(memo: ModelMemo | None, today: date, rules: Rules) -> _Known:

@@ -196,7 +196,7 @@ class PageKeys:
         if moved is None:
             return None
         files, parent = self.files, self.network.forest.parent
-        differ = _differing_items(files, last.files) | _differing_items(self.problem_digests, last.problems)
+        differ = _differing(files, last.files) | _differing(self.problem_digests, last.problems)
         if not differ:
             return moved
         for cid, contact in self.network.contacts.items():
@@ -342,7 +342,8 @@ class PageKeys:
         """Map each contact id to front(id), made all at once for the week pages' keys, which read
         nearly everyone's. Each ends in a NUL, which no id (a file name) holds: joined, they still
         tell each contact apart (and are made in a third of the time of a tuple's repr)."""
-        return {cid: f"{cid}\0{digest}\0" for cid, digest in self.front_digests.items()}
+        found = self.front_digests
+        return {cid: f"{cid}\0{found.get(cid, '')}\0" for cid in self.network.contacts}
 
     @cached_property
     def front_digests(self) -> dict[str, str]:
@@ -400,7 +401,7 @@ class PageKeys:
         new = "".join(
             self.front(c) + repr(c in referred and self.person(referrer[c])) for c in report.new_contacts
         )
-        seen = "".join([self.fronts.get(c) or self.front(c) for c in report.reached])
+        seen = "".join(map(self.fronts.__getitem__, report.reached))
         week = (report.week, report.network_size, report.goals, context["previous"], context["next"])
         return f"{week!r}|{new}|{seen}"
 
@@ -414,16 +415,8 @@ def _text_digest(text: str) -> str:
 
 
 def _differing(now: Mapping[str, Any], then: Mapping[str, Any]) -> set[str]:
-    """Return the keys whose values differ between two mappings (missing in one counts)."""
+    """Return the keys whose (hashable) values differ between two mappings (missing in one counts),
+    told by set operations: at 10,000 contacts, 1 ms rather than 5 for a loop over the keys."""
     if now == then:
         return set()
-    return {key for key in now.keys() | then.keys() if now.get(key, _MISSING) != then.get(key, _MISSING)}
-
-
-_MISSING = object()
-
-
-def _differing_items(now: Mapping[str, Any], then: Mapping[str, Any]) -> set[str]:
-    """Return the keys whose (hashable) values differ between two mappings, missing in one counting:
-    the same as _differing, told by set operations (at 10,000 contacts, 1 ms rather than 5)."""
     return {key for key, _ in now.items() ^ then.items()}
