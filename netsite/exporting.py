@@ -55,17 +55,17 @@ def due_calendar(network: Network, rows: RowMemo | None = None) -> bytes:
     """
     stamp = f"{_ical_date(network.today)}T000000Z"
     if rows is None:
-        events = [_event(network, item, stamp) for item in network.due]
+        events = b"".join([_event(network, item, stamp) for item in network.due])
     else:
         due = network.due
-        events = rows.rows_of(
+        events = rows.block(
             [(i.kind, i.contact) for i in due],
             [i.contact for i in due],
             lambda n: _event(network, due[n], stamp),
             lambda n: _place(network, due[n]),
         )
     head = _content(_calendar_head(network.config.site.title))
-    return b"".join([head, *events, _content(["END:VCALENDAR"])])
+    return b"".join([head, events, _content(["END:VCALENDAR"])])
 
 
 def _place(network: Network, item: DueItem) -> tuple[bool | None, str | None]:

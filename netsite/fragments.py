@@ -155,6 +155,11 @@ _PROBLEM_FLAG = ' <span class="badge warn" title="has problems">!</span>'
 _ME = '<span class="muted">me</span>'
 
 
+def _nesting(above: int, degree: int) -> str:
+    """Return what opens or closes lists between a tree node at degree above and the next, at degree."""
+    return "<ul>" if degree > above else "</li>" + "</ul></li>" * (above - degree)
+
+
 def _timeline_item(entry: LogEntry) -> str:
     note = f" {esc(entry.note)}" if entry.note else ""
     return (
@@ -294,10 +299,10 @@ class Fragments:
                 of = made[i] = _RowOf(make, people[i])
             return of
 
-        def html(i: int) -> str:
-            return self._contact_row(row_of(i).row())
+        def html(i: int) -> bytes:
+            return self._contact_row(row_of(i).row()).encode()
 
-        return Markup("".join(memo.rows_of(ids, ids, html, lambda i: row_of(i).place())))
+        return Markup(memo.hold(memo.block(ids, ids, html, lambda i: row_of(i).place())))
 
     def _contact_row(self, row: ContactRow) -> str:
         c = row.contact
@@ -323,24 +328,26 @@ class Fragments:
     def due_table(self, items: Sequence[DueItem], show_contact: bool = True) -> Markup:
         """Return a table of due items (every contact page has one, and the Due page lists them all)."""
         who = "<th>Who</th><th>Company</th>" if show_contact else ""
-        rows = "".join(self._due_rows(items, show_contact))
+        rows = self._due_rows(items, show_contact)
         return Markup(
             '<div class="scroll"><table class="due">\n'
             f"<thead><tr><th>Due</th><th>When</th><th>What</th>{who}</tr></thead>\n"
             f"<tbody>\n{rows}</tbody>\n</table></div>"
         )
 
-    def _due_rows(self, items: Sequence[DueItem], show_contact: bool) -> list[str]:
-        if self.memo is None:
-            return [self._due_row(i, show_contact) for i in items]
+    def _due_rows(self, items: Sequence[DueItem], show_contact: bool) -> str:
+        memo = self.memo
+        if memo is None:
+            return "".join([self._due_row(i, show_contact) for i in items])
         keys = [(i.kind, i.contact, show_contact) for i in items]
         # Of the rest of the network a row shows only whether its contact was referred (item.warm).
-        return self.memo.rows_of(
+        block = memo.block(
             keys,
             [i.contact for i in items],
-            lambda n: self._due_row(items[n], show_contact),
+            lambda n: self._due_row(items[n], show_contact).encode(),
             lambda n: items[n].warm,
         )
+        return memo.hold(block)
 
     def _due_row(self, item: DueItem, show_contact: bool) -> str:
         late = " overdue" if item.overdue_days > 0 else ""
@@ -405,19 +412,20 @@ class Fragments:
     def tree_items(self, order: Iterable[tuple[Contact, int, int]]) -> Markup:
         """Return the referral forest as nested lists: (contact, degree, branch size) in preorder."""
         order = list(order)
+        degrees = [degree for _, degree, _ in order]
+        above = [0, *degrees]  # the degree of the node before each, whose list each opens or closes
+
+        def node(i: int) -> str:
+            return _nesting(above[i], degrees[i]) + self._tree_node(*order[i])
+
+        close = "</li></ul>" * (degrees[-1] if degrees else 0)
         if self.memo is None:
-            nodes = [self._tree_node(*node) for node in order]
-        else:
-            ids = [contact.id for contact, _, _ in order]
-            # All a node shows of the rest of the network is its degree and the size of its branch.
-            nodes = self.memo.rows_of(ids, ids, lambda i: self._tree_node(*order[i]), lambda i: order[i][1:])
-        parts, depth = [], 0
-        for (_, degree, _), node in zip(order, nodes, strict=True):
-            parts.append("<ul>" if degree > depth else "</li>" + "</ul></li>" * (depth - degree))
-            parts.append(node)
-            depth = degree
-        parts.append("</li></ul>" * depth)
-        return Markup("".join(parts))
+            return Markup("".join([*map(node, range(len(order))), close]))
+        ids = [contact.id for contact, _, _ in order]
+        # A node shows of the rest of the network its degree, the size of its branch and where it
+        # stands in the nesting: the degree of the node before it.
+        block = self.memo.block(ids, ids, lambda i: node(i).encode(), lambda i: (*order[i][1:], above[i]))
+        return Markup(self.memo.hold(block + close.encode()))
 
     def _tree_node(self, contact: Contact, degree: int, size: int) -> str:
         status = esc(self.network.status[contact.id])

@@ -192,9 +192,12 @@ class SiteRenderer:
         if rows is None:
             return self._render_shown(page, None)
         memo = rows.open(page.path, page.path in ROWS_FOLLOW)
-        shown = self._render_shown(page, memo)
+        data, shown = self._render_shown(page, memo)
+        filled = memo.fill(data)
+        if filled is None:
+            raise RenderError(f"{page.path}: the page's template lost the rows it was given")
         rows.close(page.path, memo)
-        return shown
+        return filled, shown
 
     def _render_shown(self, page: Page, memo: RowMemo | None) -> tuple[bytes, dict[str, Any]]:
         """Render a page, making its rows with the rows it kept, if given."""
