@@ -396,12 +396,14 @@ class PageKeys:
         """Return what a week page depends on: its week, neighbours and network size, and the front
         matter of each contact added or reached that week, from which the rest of its report and
         all the page shows of them follow (with the global key: TODAY and the goals)."""
-        report, referrer = self.report(context["week"]), self.network.forest.referrer
+        report, referrer, fronts = self.report(context["week"]), self.network.forest.referrer, self.fronts
         referred = set(report.referrals)
+        # A new contact shows who referred it, by name: the front matter of the referrer (a lone NUL
+        # if none; no front is one).
         new = "".join(
-            self.front(c) + repr(c in referred and self.person(referrer[c])) for c in report.new_contacts
+            [fronts[c] + (fronts[referrer[c]] if c in referred else "\0") for c in report.new_contacts]  # type: ignore[index]
         )
-        seen = "".join(map(self.fronts.__getitem__, report.reached))
+        seen = "".join(map(fronts.__getitem__, report.reached))
         week = (report.week, report.network_size, report.goals, context["previous"], context["next"])
         return f"{week!r}|{new}|{seen}"
 

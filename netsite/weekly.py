@@ -96,9 +96,11 @@ class WeekReport:
 
 @dataclass
 class _Tally:
+    """What a week's log holds: the contacts added, and the contact and kind of each entry."""
+
     new: list[str] = field(default_factory=list)
-    reached: dict[str, None] = field(default_factory=dict)
-    kinds: Counter[str] = field(default_factory=Counter)
+    reached: list[str] = field(default_factory=list)
+    kinds: list[str] = field(default_factory=list)
 
 
 def week_reports(
@@ -109,31 +111,31 @@ def week_reports(
     by_day: dict[date, _Tally] = {}  # a few hundred days: each day's week looked up once
 
     def tally_of(day: date) -> _Tally:
-        tally = by_day.get(day)
-        if tally is None:
-            tally = by_day[day] = tallies[Week.of(day)]
+        tally = by_day[day] = tallies[Week.of(day)]
         return tally
 
     for c in contacts:
+        cid = c.id
         if c.added is not None:
-            tally_of(c.added).new.append(c.id)
+            (by_day.get(c.added) or tally_of(c.added)).new.append(cid)
         for e in c.log:
-            tally = tally_of(e.date)
-            tally.reached[c.id] = None
-            tally.kinds[e.kind] += 1
-    firsts = sorted(c.log[0].date for c in contacts if c.log)
-    return [_report(w, tallies.get(w, _Tally()), firsts, referred, goals) for w in weeks]
+            tally = by_day.get(e.date) or tally_of(e.date)
+            tally.reached.append(cid)
+            tally.kinds.append(e.kind)
+    firsts = sorted([c.log[0].date for c in contacts if c.log])
+    return [_report(w, tallies.get(w) or _Tally(), firsts, referred, goals) for w in weeks]
 
 
 def _report(week: Week, tally: _Tally, firsts: list[date], referred: set[str], goals: Goals) -> WeekReport:
+    kinds = Counter(tally.kinds)
     return WeekReport(
         week=week,
         new_contacts=tuple(tally.new),
-        reached=tuple(tally.reached),
-        conversations=sum(tally.kinds[k] for k in CONVERSATION_KINDS),
+        reached=tuple(dict.fromkeys(tally.reached)),
+        conversations=sum(kinds[k] for k in CONVERSATION_KINDS),
         referrals=tuple(cid for cid in tally.new if cid in referred),
-        thanks_sent=tally.kinds["thanks"],
-        updates_sent=tally.kinds["update"],
+        thanks_sent=kinds["thanks"],
+        updates_sent=kinds["update"],
         network_size=bisect_right(firsts, week.end),
         goals=goals,
     )
