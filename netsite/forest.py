@@ -72,9 +72,27 @@ class Forest:
     def branch_sizes(self) -> dict[str, int]:
         """Map each id to the size of its branch (itself and everyone below)."""
         sizes: dict[str, int] = {}
-        for cid in sorted(self.degree, key=self.degree.__getitem__, reverse=True):
-            sizes[cid] = 1 + sum(sizes[k] for k in self.children[cid])
+        children = self.children
+        for cid in reversed(self.preorder):  # children before their referrers
+            below = children[cid]
+            sizes[cid] = 1 + sum([sizes[k] for k in below]) if below else 1
         return sizes
+
+    @cached_property
+    def preorder(self) -> list[str]:
+        """List every id depth-first, roots and children in their order (the referral tree's order)."""
+        order, todo = [], list(reversed(self.roots))
+        while todo:
+            cid = todo.pop()
+            order.append(cid)
+            todo.extend(reversed(self.children[cid]))
+        return order
+
+    def settle(self) -> Forest:
+        """Work out now what the referral tree reads of the forest (its order and branch sizes), so
+        that a forest kept between builds keeps them too; return the forest."""
+        self.branch_sizes  # noqa: B018  (a cached property, made here)
+        return self
 
 
 class Named(Protocol):

@@ -159,7 +159,8 @@ def _forest(
     if memo.referrals is not None:  # kept on disk: what it was made of is known by digest only
         now = referral_digest(contacts)
         if memo.forest is None or now != memo.referrals:
-            memo.forest = build_forest(contacts, resolver)
+            forest, problems = build_forest(contacts, resolver)
+            memo.forest = forest.settle(), problems
         memo.referrals = now
         return memo.forest
     if memo.forest is None or not _same_referrals(memo.contacts, contacts):

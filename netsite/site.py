@@ -27,7 +27,6 @@ from .model import Network
 from .notes import NotesRenderer, Resolve, contact_resolver
 from .problems import count_errors
 from .rowmemo import RowMemo, RowMemos
-from .views import preorder
 from .weekly import WeekReport
 from .words import format_day, plural
 
@@ -575,8 +574,9 @@ def _shown(value: Any, depth: int, items: int = 20) -> str:
 
 
 def _tree(network: Network) -> dict[str, Any]:
-    forest = network.forest
-    order = [(network.contacts[c], forest.degree[c], forest.descendants(c)) for c in preorder(forest)]
+    forest, contacts = network.forest, network.contacts
+    degree, sizes = forest.degree, forest.branch_sizes
+    order = [(contacts[c], degree[c], sizes[c] - 1) for c in forest.preorder]
     givers = [(c, n) for c in network.by_name if (n := len(forest.children[c.id]))]
     connectors = sorted(givers, key=itemgetter(1), reverse=True)[:10]  # stable: ties stay by name
     return {"order": order, "connectors": connectors, "forest": forest}

@@ -28,7 +28,7 @@ def tree_json(network: Network) -> dict[str, object]:
     """Return the referral forest as nested nodes, with cycles and unresolved referrers."""
     forest = network.forest
     nodes: dict[str, dict[str, object]] = {}
-    for cid in reversed(preorder(forest)):  # children before parents, without recursion
+    for cid in reversed(forest.preorder):  # children before parents, without recursion
         nodes[cid] = {
             "contact": cid,
             "name": network.contacts[cid].name,
@@ -47,16 +47,6 @@ def _outline_indent(degree: int) -> str:
     if degree <= MAX_INDENT:
         return "  " * (degree - 1)
     return f"{'  ' * (MAX_INDENT - 1)}({degree}) "
-
-
-def preorder(forest: Forest) -> list[str]:
-    """List every id depth-first, roots and children in their order."""
-    order, todo = [], list(reversed(forest.roots))
-    while todo:
-        cid = todo.pop()
-        order.append(cid)
-        todo.extend(reversed(forest.children[cid]))
-    return order
 
 
 def check_json(problems: list[Problem]) -> dict[str, object]:
@@ -132,7 +122,7 @@ def report_lines(report: WeekReport) -> Iterator[str]:
 def tree_lines(network: Network) -> Iterator[str]:
     """Yield the forest as an indented outline with branch sizes."""
     forest: Forest = network.forest
-    for cid in preorder(forest):
+    for cid in forest.preorder:
         contact = network.contacts[cid]
         size = forest.descendants(cid)
         extra = f"  (+{size})" if size else ""

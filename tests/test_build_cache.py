@@ -1449,6 +1449,18 @@ def test_the_forest_is_kept_and_made_again_only_when_a_referral_changes(
     assert len(made) == 2 and kept.read_bytes() != saved  # this build's and render()'s
 
 
+def test_the_forest_kept_holds_the_order_and_branch_sizes_the_tree_reads(small: Path) -> None:
+    """The referral tree's order and branch sizes are read from the forest kept, not worked out
+    again by the build after."""
+    assert build(small, TODAY).ok
+    ((_, (forest, _)),) = caching._versioned(
+        small / caching.CACHE_DIR / caching.FOREST_FILE, building._code_version()
+    ).items()
+    made = render(small, TODAY).network.forest  # type: ignore[union-attr]
+    assert forest.__dict__["preorder"] == made.preorder and len(made.preorder) == 4
+    assert forest.__dict__["branch_sizes"] == made.branch_sizes and max(made.branch_sizes.values()) > 1
+
+
 def test_a_kept_forest_that_is_corrupt_or_of_another_journal_is_made_again(
     small: Path, journal: Path
 ) -> None:

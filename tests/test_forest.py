@@ -14,7 +14,7 @@ from netsite.contact import Contact
 from netsite.forest import Forest, Resolver, build_forest, find_cycles, reference_target
 from netsite.journal import load_journal
 from netsite.model import build_network
-from netsite.views import preorder, tree_json
+from netsite.views import tree_json
 
 
 def c(cid: str, name: str | None = None, referred_by: str | None = None) -> Contact:
@@ -234,7 +234,7 @@ def test_long_chain_has_no_recursion_limit() -> None:
     forest = forest_of(*contacts)
     assert forest.degree[f"p{n - 1:04d}"] == n
     assert forest.branch_sizes["p0000"] == n
-    assert len(preorder(forest)) == n
+    assert len(forest.preorder) == n
 
 
 # --- through the journal and tree --json -------------------------------------------------------

@@ -137,6 +137,8 @@ def test_a_forest_kept_by_digest_is_reused_only_while_it_is_the_forest_built_afr
     same = model.referral_digest(journal(after).contacts) == model.referral_digest(journal(before).contacts)
     assert (again.forest is first.forest) == same
     assert memo.referrals == model.referral_digest(journal(after).contacts)
+    forest = memo.forest[0]  # type: ignore[index]
+    assert {"preorder", "branch_sizes"} <= forest.__dict__.keys()  # made before it is kept on disk
 
 
 def test_the_referral_digest_covers_all_the_forest_reads_of_each_contact() -> None:
