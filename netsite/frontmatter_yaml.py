@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from . import yaml_subset
@@ -50,8 +51,13 @@ class YamlError(Exception):
         self.message, self.line = message, line
 
 
+@lru_cache(maxsize=4096)  # a journal's log has a few hundred days, and tens of thousands of entries
 def iso_date(text: str) -> date | None:
-    """Return the date a strict `YYYY-MM-DD` text names; None for anything else."""
+    """Return the date a strict `YYYY-MM-DD` text names; None for anything else.
+
+    Each day is one object, whichever entries name it: the parse cache pickles it once a shard
+    and reads it back once (at 10,000 contacts, 37,000 dates made again each build were 10,000).
+    """
     if _ISO_DATE.fullmatch(text):
         try:
             return date.fromisoformat(text)

@@ -710,3 +710,16 @@ def test_a_contact_pickles_as_its_values_and_comes_back_whole() -> None:
     again = pickle.loads(data)
     assert type(again) is Contact and again.__dict__ == contact.__dict__
     assert again.line("next_follow_up") == 6 and b"notes_line" not in data
+
+
+def test_each_day_is_one_object_whichever_field_or_entry_names_it() -> None:
+    """The parse cache pickles a day once however many entries name it (and reads it back once)."""
+    text = (
+        "---\nname: A\nadded: 2026-11-02\nlog:\n  - 2026-11-02 call: hi\n  - 2026-11-02 thanks: sent\n---\n"
+    )
+    first, _ = parse(text, "a")
+    second, _ = parse(text.replace("name: A", "name: B"), "b")
+    assert first is not None and second is not None
+    days = {id(first.added), id(second.added), *(id(e.date) for e in (*first.log, *second.log))}
+    assert len(days) == 1 and first.added == date(2026, 11, 2)
+    assert pickle.dumps((first, second)).count(b"\x07\xea\x0b\x02") == 1
