@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 from dataclasses import dataclass, field, fields
 from datetime import date
 from operator import attrgetter
@@ -269,7 +270,7 @@ def _read_tags(r: _Reader) -> tuple[str, ...]:
     else:
         r.error(r.line("tags"), "tags must be a list or a comma-separated string; ignored")
         return ()
-    return tuple(dict.fromkeys(t.strip() for t in items if t.strip()))
+    return tuple(dict.fromkeys(sys.intern(t.strip()) for t in items if t.strip()))
 
 
 def _read_choice(r: _Reader, key: str, allowed: tuple[str, ...]) -> str | None:
@@ -280,7 +281,7 @@ def _read_choice(r: _Reader, key: str, allowed: tuple[str, ...]) -> str | None:
     if text not in allowed:
         r.error(r.line(key), f"{key} {value!r} is not one of {', '.join(allowed)}; ignored")
         return None
-    return text
+    return sys.intern(text)
 
 
 def _read_date(r: _Reader, key: str) -> date | None:
@@ -360,7 +361,7 @@ def _read_entry(r: _Reader, item: Any, line: int | None) -> LogEntry | None:
     if parsed is None:
         r.error(line, f"log entry date {_shown(day)} is not a valid YYYY-MM-DD date; dropped")
         return None
-    kind = written.lower()
+    kind = sys.intern(written.lower())  # one object however many entries: pickled once a shard
     if kind not in LOG_CLASSES:
         r.error(line, f"log kind {written!r} is not one of {', '.join(LOG_CLASSES)}; counted as other")
         return LogEntry(parsed, "other", note, line, written)

@@ -723,3 +723,4 @@ def test_each_day_is_one_object_whichever_field_or_entry_names_it() -> None:
     days = {id(first.added), id(second.added), *(id(e.date) for e in (*first.log, *second.log))}
     assert len(days) == 1 and first.added == date(2026, 11, 2)
     assert pickle.dumps((first, second)).count(b"\x07\xea\x0b\x02") == 1
+    assert first.log[0].kind is second.log[0].kind  # and each kind of entry, tag and strength
