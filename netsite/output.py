@@ -124,19 +124,25 @@ def manifest_text(files: Mapping[str, str]) -> str:
     """
     if not files:
         return "{}"
-    items = sorted(files.items())
+    paths = sorted(files)  # a path is listed once: no need to sort (path, digest) pairs
     if _PLAIN.fullmatch("".join(files) + "".join(files.values())):  # each its own JSON, quoted
-        return '{\n"' + '",\n"'.join([f'{path}": "{sum_}' for path, sum_ in items]) + '"\n}'
-    pairs = (f"{_json_text(path)}: {_json_text(sum_)}" for path, sum_ in items)
+        return '{\n"' + '",\n"'.join([f'{path}": "{files[path]}' for path in paths]) + '"\n}'
+    pairs = (f"{_json_text(path)}: {_json_text(files[path])}" for path in paths)
     return "{\n" + ",\n".join(pairs) + "\n}"
 
 
 _json_text = json.encoder.encode_basestring_ascii  # type: ignore[attr-defined]
+# What check_paths looks at one path at a time: a path that starts with "/", has a part that is
+# ".." or holds nothing but "." parts, or is the manifest; or a path with a line break (which would
+# hide the start of the next). No more: a few such paths are checked again and pass.
+_SUSPECT = re.compile(rf"(?m)^/|(?:^|/)\.\.?(?:/|$)|^$|\r|^{re.escape(MANIFEST)}$")
 _PLAIN = re.compile(r"[ !#-\[\]-~]*")  # printable ASCII but " and \: what JSON writes as it is
 
 
 def check_paths(paths: Mapping[str, object] | list[str]) -> None:
     """Refuse any path that would land outside the site or on the manifest."""
+    if not _SUSPECT.search("\n".join(paths)):  # ten thousand paths at once, each looked at only if need be
+        return
     for path in paths:
         parts = [part for part in path.split("/") if part not in ("", ".")]
         if not parts or path.startswith("/") or ".." in parts or path == MANIFEST:
@@ -209,7 +215,7 @@ class Staging:
         it already holds with the right digest, and loses the ones the new site does not have.
         """
         held = present_files(self.folder) if self.base else set()
-        for path in sorted(new.keys() - written):
+        for path in new.keys() - written:
             if self.base.get(path) == new[path] and path in held:
                 continue
             listed = old.get(path) == new[path] and (present is None or path in present)

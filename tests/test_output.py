@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from datetime import date
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from netsite import output
@@ -401,3 +402,34 @@ def test_a_clone_lists_only_the_files_it_could_link(tmp_path: Path) -> None:
     output.clone_site(out, copy)
     assert "contacts/a.html" not in output.read_manifest(copy)
     assert site_of(copy) == {p: d for p, d in SITE.items() if p != "contacts/a.html"}
+
+
+def refused(path: str) -> bool:
+    """Tell whether check_paths is to refuse a path (its rule, one path at a time)."""
+    parts = [part for part in path.split("/") if part not in ("", ".")]
+    return not parts or path.startswith("/") or ".." in parts or path == output.MANIFEST
+
+
+_PATH_PIECES = st.sampled_from(
+    ["a", "b.html", ".", "..", "...", "", "/", "\n", "\r", output.MANIFEST, "x..y"]
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.lists(_PATH_PIECES, max_size=5).map("".join), max_size=6))
+def test_paths_are_refused_exactly_when_one_of_them_would_land_outside_the_site(paths: list[str]) -> None:
+    """check_paths looks at ten thousand paths at once, and at a path alone only where it must."""
+    bad = [path for path in paths if refused(path)]
+    if bad:
+        with pytest.raises(output.OutputError, match="refusing to write outside the site"):
+            output.check_paths(paths)
+    else:
+        output.check_paths(paths)
+
+
+def test_the_paths_of_a_site_pass_and_one_bad_path_among_them_is_refused() -> None:
+    paths = [f"contacts/c{i}.html" for i in range(1000)]
+    output.check_paths(paths)
+    for bad in ("../x.html", "/etc/passwd", "a/../../b", output.MANIFEST, "", "./."):
+        with pytest.raises(output.OutputError, match=re.escape(repr(bad))):
+            output.check_paths([*paths, bad])
