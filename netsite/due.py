@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from functools import lru_cache
 from typing import NamedTuple
 
 from .config import Rules
@@ -67,20 +68,20 @@ def contact_due(
     facts: LogFacts | None = None,
 ) -> list[DueItem]:
     """Return what is due for one contact (nothing when dormant); facts: its log_facts, if known."""
-    found: list[tuple[str, date, bool | None]] = []
     if status == "dormant":
         return []
     facts = facts or log_facts(contact)
+    cid, name, found = contact.id, contact.name, []
     thank = thank_you_due(contact, rules, facts)
     if thank is not None:
-        found.append(("thank-you", thank, None))
+        found.append(DueItem(cid, name, "thank-you", thank, days_between(thank, today)))
     if status in ("contacted", "met"):
-        found.append(("follow-up", follow_up_due(contact, rules, today, facts), None))
+        when = follow_up_due(contact, rules, today, facts)
+        found.append(DueItem(cid, name, "follow-up", when, days_between(when, today)))
     if status == "identified":
-        found.append(("reach-out", contact.added or today, has_referrer))
-    return [
-        DueItem(contact.id, contact.name, kind, when, (today - when).days, warm) for kind, when, warm in found
-    ]
+        when = contact.added or today
+        found.append(DueItem(cid, name, "reach-out", when, days_between(when, today), has_referrer))
+    return found
 
 
 def thank_you_due(contact: Contact, rules: Rules, facts: LogFacts | None = None) -> date | None:
@@ -99,12 +100,19 @@ def follow_up_due(contact: Contact, rules: Rules, today: date, facts: LogFacts |
     return days_after(last, contact.follow_up_days or rules.follow_up_days)
 
 
+@lru_cache(maxsize=65_536)  # a log has a few hundred days, and ten thousand contacts ask of them
 def days_after(day: date, days: int) -> date:
     """Return day + days, or the last date there is when that lies beyond it (9999-12-31)."""
     try:
         return day + timedelta(days=days)
     except OverflowError:
         return date.max
+
+
+@lru_cache(maxsize=65_536)
+def days_between(first: date, last: date) -> int:
+    """Return how many days last is after first (negative: before)."""
+    return (last - first).days
 
 
 def sort_due(items: list[DueItem]) -> list[DueItem]:
