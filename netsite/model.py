@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
+from operator import attrgetter
 
 from .config import Config, Rules
 from .contact import Contact
@@ -79,7 +80,7 @@ class Network:
     @cached_property
     def log_size(self) -> int:
         """Count the log entries of every contact."""
-        return sum(len(c.log) for c in self.contacts.values())
+        return sum(map(len, map(attrgetter("log"), self.contacts.values())))
 
     @cached_property
     def problems_by_path(self) -> dict[str, list[Problem]]:
