@@ -58,20 +58,28 @@ SPARE_DIR = "spare-site"
 FORMAT = 3
 SETTLED_NS = 2_000_000_000  # a file this much older than the moment it was read cannot change unseen
 
-StatKey = tuple[int, int, int, int]  # size, mtime_ns, ctime_ns, inode
+StatKey = int  # mtime_ns, ctime_ns, size and inode in one number (stat_key)
 Item = tuple[str, str, bytes | str]  # contact id, relative path, bytes or the path to read them from
 # Runs work (items -> Parsed) over groups of items, maybe in worker processes; results by group.
 Parse = Callable[[Callable[[list[Item]], list[Any]], list[list[Item]]], list[list[Any]]]
 
 
 def stat_key(st: os.stat_result) -> StatKey:
-    """Return what changes whenever a file's content can have changed."""
-    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+    """Return what changes whenever a file's content can have changed: its modification and change
+    times, size and inode, 64 bits each, in one number (one object, where a tuple is five: each build
+    reads and compares ten thousand)."""
+    times = (st.st_mtime_ns << 64) | st.st_ctime_ns % _WORD
+    return (times << 128) | (st.st_size % _WORD) << 64 | st.st_ino % _WORD
 
 
 def settled(key: StatKey, now_ns: int) -> bool:
     """Tell whether a file was last changed long enough before now_ns for its stat to vouch for it."""
-    return now_ns - max(key[1], key[2]) > SETTLED_NS
+    changed = (key >> 128) % _WORD
+    changed -= _WORD if changed >= _WORD >> 1 else 0  # a time before 1970 is negative
+    return now_ns - max(key >> 192, changed) > SETTLED_NS
+
+
+_WORD = 1 << 64
 
 
 # The libraries whose version can change what a build makes (Python's own version is counted too),

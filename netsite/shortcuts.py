@@ -39,7 +39,7 @@ from .problems import Problem
 from .result import BuildResult
 
 OUTPUT_DIR = "output"
-_UNREADABLE: StatKey = (-1, -1, -1, -1)  # the stat of a listed file that could not be stat-ed
+_UNREADABLE: StatKey = -1  # the stat of a listed file that could not be stat-ed
 
 
 @dataclass(frozen=True)

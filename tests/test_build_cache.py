@@ -18,9 +18,12 @@ import weakref
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from netsite import build as building
 from netsite import cache as caching
@@ -1475,3 +1478,28 @@ def test_a_kept_forest_that_is_corrupt_or_of_another_journal_is_made_again(
     (small / kept).write_bytes(b"\x80\x05not a pickle at all")
     replace(small / "contacts" / "dee.md", "referred_by: bob", "referred_by: ann")
     assert_same_as_uncached(small, after="a corrupt forest")
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    mtime=st.integers(-(2**63), 2**63 - 1),
+    ctime=st.integers(-(2**63), 2**63 - 1),
+    size=st.integers(0, 2**63 - 1),
+    inode=st.integers(0, 2**64 - 1),
+    now=st.integers(-(2**63), 2**63 - 1),
+)
+def test_a_stat_key_tells_every_field_apart_and_when_the_file_last_changed(
+    mtime: int, ctime: int, size: int, inode: int, now: int
+) -> None:
+    """One number per file (a tuple was five objects to read back each build), as exact as the tuple."""
+
+    def key(mtime: int, ctime: int, size: int, inode: int) -> int:
+        stat = SimpleNamespace(st_mtime_ns=mtime, st_ctime_ns=ctime, st_size=size, st_ino=inode)
+        return caching.stat_key(stat)  # type: ignore[arg-type]
+
+    fields = (mtime, ctime, size, inode)
+    for i in range(4):
+        other = list(fields)
+        other[i] += 1 if other[i] < 2**63 - 1 else -1
+        assert key(*other) != key(*fields)
+    assert caching.settled(key(*fields), now) == (now - max(mtime, ctime) > caching.SETTLED_NS)
