@@ -285,7 +285,8 @@ class Fragments:
         return html
 
     def contact_rows(self, rows: Iterable[ContactRow]) -> Markup:
-        """Return the rows of the contacts table (ten thousand of them: a Jinja loop took half a second)."""
+        """Return the rows of the contacts table (ten thousand of them: a Jinja loop took half a second);
+        with the rows the page kept, a marker its bytes get them at (RowMemo.hold)."""
         memo = self.memo
         if memo is None or not isinstance(rows, ContactRows):
             return Markup("".join(map(self._contact_row, rows)))
@@ -410,7 +411,8 @@ class Fragments:
         return f"<li>{self._named(c)}{via}</li>"
 
     def tree_items(self, order: Iterable[tuple[Contact, int, int]]) -> Markup:
-        """Return the referral forest as nested lists: (contact, degree, branch size) in preorder."""
+        """Return the referral forest as nested lists: (contact, degree, branch size) in preorder; with
+        the rows the page kept, its nodes as a marker its bytes get them at (RowMemo.hold)."""
         order = list(order)
         degrees = [degree for _, degree, _ in order]
         above = [0, *degrees]  # the degree of the node before each, whose list each opens or closes
@@ -425,7 +427,7 @@ class Fragments:
         # A node shows of the rest of the network its degree, the size of its branch and where it
         # stands in the nesting: the degree of the node before it.
         block = self.memo.block(ids, ids, lambda i: node(i).encode(), lambda i: (*order[i][1:], above[i]))
-        return Markup(self.memo.hold(block + close.encode()))
+        return Markup(self.memo.hold(block) + close)
 
     def _tree_node(self, contact: Contact, degree: int, size: int) -> str:
         status = esc(self.network.status[contact.id])

@@ -257,7 +257,9 @@ class RowMemo:
                 front, place, row = b.own[i] if j == _MADE else (b.fronts[i], self.rows.places[j], None)
                 if front is None:
                     continue
-                keys.append(key), fronts.append(front), places.append(place)
+                keys.append(key)
+                fronts.append(front)
+                places.append(place)
                 pieces.append(row if row is not None else self.rows.span(j, j + 1))
         ends = list(accumulate(map(len, pieces)))
         return {"keys": keys, "fronts": fronts, "places": places, "blob": b"".join(pieces), "ends": ends}
