@@ -55,6 +55,7 @@ from typing import Any
 
 from .digests import digest, value_digest
 from .forest import CHAIN_WHOLE
+from .journal import contact_id
 from .model import Network
 from .notes import CachedNotes
 from .problems import problem_level
@@ -286,6 +287,7 @@ class PageKeys:
             "week.html": self._week,
             "tree.html": self._tree,
             "companies.html": self._company_list,
+            "problems.html": self._problems,
         }
         maker = makers.get(page.template)
         if maker is not None:
@@ -382,6 +384,22 @@ class PageKeys:
         contacts, groups = self.network.contacts, context["groups"]
         insiders = [(m, contacts[m].role, *self.badge(m)) for g in groups if g.target for m in g.members]
         return f"{self.shape}|{groups!r}|{insiders!r}"
+
+    def _problems(self, context: dict[str, Any]) -> str:
+        """Return what the Problems page shows: every problem, and for each contact file with any,
+        the name of its contact, if it is in the site (so a call logged on a contact whose
+        problems are as they were leaves it as it was)."""
+        contacts = self.network.contacts
+        named = []
+        for path in context["by_path"]:
+            contact = contacts.get(contact_id(path))
+            named.append(contact.name if contact is not None and contact.path == path else None)
+        return f"{self.problem_key}|{named!r}"
+
+    @cached_property
+    def problem_key(self) -> str:
+        """Return the digest of every problem."""
+        return _digest(self.network.problems)
 
     def _tree(self, context: dict[str, Any]) -> str:
         """Return what the tree shows: the shape (the forest, ids and names), each referrer written that

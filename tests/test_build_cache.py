@@ -717,6 +717,27 @@ def test_after_a_first_build_a_logged_call_renders_only_the_week_pages_it_change
     assert_same_as_uncached(journal, after="log_call")
 
 
+def test_the_problems_page_is_rendered_again_only_when_what_it_shows_changed(
+    small: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its key is every problem and the name of each contact with any: a call logged on a contact
+    leaves it as it was, a new problem or a renamed contact with problems does not."""
+    assert_same_as_uncached(small)
+    rendered = rendered_pages(monkeypatch, "problems.html")
+    edits = [
+        ("name: Dee", "name: Dee\nlog:\n  - 2026-11-20 call: hello", []),
+        ("name: Dee", "name: Dee\nstrength: very", ["problems.html"]),  # a problem
+        ("name: Dee", "name: Deirdre", ["problems.html"]),  # the name it shows beside the problem
+        ("strength: very", "strength: much", ["problems.html"]),  # the same file, another problem
+        ("  - 2026-11-20 call: hello", "  - 2026-11-21 call: hello", []),
+    ]
+    for old, new, expected in edits:
+        replace(small / "contacts" / "dee.md", old, new)
+        assert build(small, TODAY).ok and rendered == expected, new
+        assert_same_as_uncached(small, after=new)
+        rendered.clear()
+
+
 def rows_made(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Record, from now on, each row of the long lists made (not reused), by the name of its maker."""
     from netsite import exporting, fragments
