@@ -334,11 +334,12 @@ class BuildCache:
     def _settled(self, named: list[tuple[str, str]], taken: Mapping[str, StatKey]) -> list[Any]:
         """Return the known parse of each file whose stat, taken already, is that of bytes known to be
         settled (None for the others, which _recall looks at): in one pass, a third of the time."""
-        files, parses = self.files, self.parses
-        known = [(rel, files.get(rel), taken.get(rel)) for _, rel in named]
+        files, parses, taken_of = self.files, self.parses, taken.get
         return [
-            parses.get((rel, k[DIGEST])) if k is not None and k[SETTLED] and k[STAT] == key else None
-            for rel, k, key in known
+            parses.get((rel, k[DIGEST]))
+            if (k := files.get(rel)) is not None and k[SETTLED] and k[STAT] == taken_of(rel)
+            else None
+            for _, rel in named
         ]
 
     def _recall(self, file: str, rel: str, key: StatKey | None) -> ParseResult | _Unknown:
