@@ -26,7 +26,7 @@ from .problems import Problem, counts_text, has_errors, sort_problems
 from .views import check_json, due_json, due_lines, json_chunks, report_lines, tree_json, tree_lines
 from .weekly import Week
 from .words import plural
-from .workers import ending_at_once, keep_freed_memory
+from .workers import collect_no_cycles, ending_at_once, keep_freed_memory
 
 
 def run() -> None:
@@ -45,7 +45,8 @@ def main(argv: Sequence[str] | None = None, one_shot: bool = False) -> int:
     """Run netsite with argv (default: sys.argv) and return the exit code.
 
     one_shot: the process ends as soon as the command is done (run), so a command that does not
-    last (all but serve) leaves its memory to the end and has malloc keep what it frees.
+    last (all but serve) leaves its memory to the end, has malloc keep what it frees, and has the
+    garbage collector look for no cycles.
     """
     argv = sys.argv[1:] if argv is None else list(argv)
     parser = make_parser(argv[0] if argv else None)
@@ -56,6 +57,7 @@ def main(argv: Sequence[str] | None = None, one_shot: bool = False) -> int:
     if one_shot and not getattr(args, "lasting", False):
         ending_at_once()
         keep_freed_memory()
+        collect_no_cycles()
     try:
         return args.run(args)
     except UsageError as exc:

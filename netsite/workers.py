@@ -82,6 +82,18 @@ def keep_freed_memory() -> None:
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # glibc's malloc.h
 
 
+def collect_no_cycles() -> None:
+    """Turn the cyclic garbage collector off for a one-shot command, to its end.
+
+    A build makes next to no reference cycles (a logged call at 10,000 contacts: 14 collections in
+    the building process found 9 objects, a cold build's peak memory is the same without them), yet
+    each collection walks the young objects, and in a forked helper writes to the pages it shares
+    with its parent, which the kernel must then copy: 45 ms of a logged call, 3 % of a cold build.
+    What cycles there are go with the process, which ends as soon as the command is done.
+    """
+    gc.disable()
+
+
 _left: list[Any] | None = None  # what leave_to_exit keeps, once the process is to end at once
 
 

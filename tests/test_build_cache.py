@@ -958,6 +958,22 @@ def test_a_one_shot_command_asks_glibc_to_keep_freed_memory(monkeypatch: pytest.
     assert dict(asked) == {-3: 32 << 20, -1: 1 << 30}  # M_MMAP_THRESHOLD, M_TRIM_THRESHOLD
 
 
+def test_a_one_shot_command_collects_no_cycles_and_a_build_does_not_turn_the_collector_on(
+    small: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The phases that pause the collector (no_collection, settled_heap) leave it off after them."""
+    monkeypatch.setattr(workers, "_left", None)
+    was = gc.isenabled()
+    try:
+        workers.collect_no_cycles()
+        assert not gc.isenabled()
+        assert build(small, TODAY).ok and build(small, TODAY).ok
+        assert not gc.isenabled()
+    finally:
+        if was:
+            gc.enable()
+
+
 def test_where_malloc_cannot_be_tuned_nothing_changes(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(workers.ctypes, "CDLL", lambda name: object())  # no mallopt (musl, macOS)
     workers.keep_freed_memory()

@@ -503,12 +503,13 @@ def fresh_workers(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     monkeypatch.setattr(workers, "_left", None)
     monkeypatch.setattr(cli, "ending_at_once", lambda: asked.append("ending at once"))
     monkeypatch.setattr(cli, "keep_freed_memory", lambda: asked.append("keep freed memory"))
+    monkeypatch.setattr(cli, "collect_no_cycles", lambda: asked.append("collect no cycles"))
     return asked
 
 
 def test_a_one_shot_build_leaves_its_memory_to_the_end(small: Path, fresh_workers: list[str]) -> None:
     assert cli.main(["build", "--journal", str(small)], one_shot=True) == 0
-    assert fresh_workers == ["ending at once", "keep freed memory"]
+    assert fresh_workers == ["ending at once", "keep freed memory", "collect no cycles"]
 
 
 def test_serve_frees_what_it_is_done_with(
