@@ -655,10 +655,7 @@ def load_shard(root: Path, cache: BuildCache, rel: str) -> bool:
 def load_rows(folder: Path, page: str, version: str, delta: bool = False) -> dict:
     """Read what a page keeps of its rows (rowmemo.py), or with delta what changed of them since;
     empty if absent, unreadable or from other code."""
-    try:
-        return _versioned(folder / _rows_file(page, delta), version)
-    except Exception:  # as in load_cache
-        return {}
+    return _read_part(folder / _rows_file(page, delta), version)
 
 
 def save_rows(folder: Path, page: str, version: str, rows: dict, delta: bool = False) -> None:
@@ -743,10 +740,7 @@ def save_shape(folder: Path, version: str, shape: str, parts: Any) -> None:
 
 def load_shape(root: Path, version: str, shape: str) -> Any:
     """Read the parts of a shape kept by save_shape; None if absent, unreadable or from other code."""
-    try:
-        return _versioned(root / CACHE_DIR / _shape_file(version, shape), version).get("parts")
-    except Exception:  # as in load_cache
-        return None
+    return _read_part(root / CACHE_DIR / _shape_file(version, shape), version).get("parts")
 
 
 def _shape_file(version: str, shape: str) -> str:
