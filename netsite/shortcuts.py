@@ -312,7 +312,7 @@ def _notes_edit(
     old, old_problems = cache.parses.get((rel, known[DIGEST])) or (None, ())
     if old is None or tuple(problems) != tuple(old_problems):
         return None
-    if replace(new, notes=old.notes, notes_line=old.notes_line) != old:  # where notes start: shown nowhere
+    if new._replace(notes=old.notes, notes_line=old.notes_line) != old:  # where notes start: shown nowhere
         return None
     return _Edit(rel, new, tuple(problems), bool(old.notes.strip()))
 

@@ -10,7 +10,7 @@ from datetime import date
 
 import pytest
 
-from netsite.contact import NOTES_MAX_INDENT, Contact, parse_contact
+from netsite.contact import NOTES_MAX_INDENT, Contact, LogEntry, parse_contact
 from netsite.forest import Resolver
 from netsite.journal import parse_bytes
 from netsite.problems import Problem
@@ -698,8 +698,9 @@ def test_long_log_parses_fast() -> None:
 
 
 def test_a_contact_pickles_as_its_values_and_comes_back_whole() -> None:
-    """The build cache pickles contacts as tuples of values (Contact.__reduce__): every field comes
-    back, the lines of each key too (which equality does not compare), and the pickle names no field."""
+    """The build cache pickles contacts and log entries as tuples of values made by tuple.__new__
+    (their __reduce__, no Python call to read them back): every field comes back, the lines of each
+    key too, and the pickle names no field."""
     text = (
         "---\nname: Ana Lopez\ncompany: Acme\ntags: [a, b]\nadded: 2026-01-02\nnext_follow_up: 2026-02-03\n"
         "log:\n  - 2026-01-05 call: talked\nhobby: sailing\n---\nNotes [[bob]].\n"
@@ -708,8 +709,10 @@ def test_a_contact_pickles_as_its_values_and_comes_back_whole() -> None:
     assert contact is not None
     data = pickle.dumps(contact, pickle.HIGHEST_PROTOCOL)
     again = pickle.loads(data)
-    assert type(again) is Contact and again.__dict__ == contact.__dict__
-    assert again.line("next_follow_up") == 6 and b"notes_line" not in data
+    assert type(again) is Contact and tuple(again) == tuple(contact) and again.lines == contact.lines
+    assert type(again.log[0]) is LogEntry and again.log == contact.log
+    assert b"__new__" in pickle.dumps(contact.log[0], pickle.HIGHEST_PROTOCOL)
+    assert again.line("next_follow_up") == 6 and b"notes_line" not in data and b"__new__" in data
 
 
 def test_each_day_is_one_object_whichever_field_or_entry_names_it() -> None:

@@ -3,7 +3,7 @@ is the network built afresh, whatever changed in between."""
 
 from __future__ import annotations
 
-from dataclasses import fields, replace
+from dataclasses import fields
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -51,15 +51,15 @@ def edited(draw: st.DrawFn, c: Contact) -> Contact | None:
     if kind == "gone":
         return None
     if kind == "copy":
-        return replace(c)
+        return c._replace()
     if kind == "log":
-        return replace(c, log=(*c.log, LogEntry(TODAY, "call")))
+        return c._replace(log=(*c.log, LogEntry(TODAY, "call")))
     if kind == "name":
-        return replace(c, name=draw(st.sampled_from(NAMES)))
+        return c._replace(name=draw(st.sampled_from(NAMES)))
     if kind == "moved":  # a line added above it: its problems name another line
-        return replace(c, lines={"referred_by": c.line("referred_by") + 1})
+        return c._replace(lines={"referred_by": c.line("referred_by") + 1})
     if kind == "referrer":
-        return replace(c, referred_by=draw(st.sampled_from([None, "c0", "Bo", "c3"])))
+        return c._replace(referred_by=draw(st.sampled_from([None, "c0", "Bo", "c3"])))
     return c
 
 
@@ -107,10 +107,10 @@ def test_the_memo_derives_again_only_the_contacts_whose_objects_changed(
     original = model._derived
     monkeypatch.setattr(model, "_derived", lambda c, *rest: derived.append(c.id) or original(c, *rest))
     assert build_network(journal(contacts), TODAY, memo=memo).forest is first.forest and derived == []
-    contacts[3] = replace(contacts[3], log=(LogEntry(TODAY, "call"),))  # a call logged: a new object
+    contacts[3] = contacts[3]._replace(log=(LogEntry(TODAY, "call"),))  # a call logged: a new object
     second = build_network(journal(contacts), TODAY, memo=memo)
     assert second.forest is first.forest and derived == ["c3"] and second.status["c3"] == "met"
-    contacts[4] = replace(contacts[4], name="Someone Else")  # the forest is ordered by name
+    contacts[4] = contacts[4]._replace(name="Someone Else")  # the forest is ordered by name
     assert build_network(journal(contacts), TODAY, memo=memo).forest is not first.forest
     derived.clear()
     build_network(journal(contacts), TODAY + timedelta(days=1), memo=memo)  # another day: due dates move
