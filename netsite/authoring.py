@@ -424,4 +424,6 @@ def _rest(contact: Contact) -> Contact:
     """Return the contact without what an entry may change: log, lines, problem lines, a derived added."""
     problems = tuple(sorted(replace(p, line=None) for p in contact.problems))
     added = contact.added if contact.line("added") is not None else None
-    return contact._replace(log=(), notes_line=0, lines={}, problems=problems, added=added)
+    return contact._replace(
+        log=(), notes_line=0, lines=Contact._field_defaults["lines"], problems=problems, added=added
+    )

@@ -245,7 +245,9 @@ def test_unknown_keys_are_kept_in_order_with_their_values() -> None:
     )
     assert contact.extra == (("favourite_coffee", "flat white"), ("kids", 2), ("languages", ["en", "de"]))
     assert contact.company == "Acme"
-    assert contact.line("favourite_coffee") == 3
+    assert contact.line("added") is None  # a contact keeps the lines of LINE_KEYS only
+    with pytest.raises(ValueError):
+        contact.line("favourite_coffee")
 
 
 def test_notes_indented_past_what_is_rendered_get_a_warning_at_their_first_such_line() -> None:

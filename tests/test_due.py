@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from netsite.config import Rules
-from netsite.contact import CONVERSATION_KINDS, LOG_CLASSES, Contact, LogEntry
+from netsite.contact import CONVERSATION_KINDS, LOG_CLASSES, Contact, LogEntry, key_lines
 from netsite.due import DueItem, LogFacts, contact_due, follow_up_due, log_facts, sort_due, thank_you_due
 from netsite.journal import load_journal
 from netsite.model import build_network, derive_status
@@ -161,7 +161,7 @@ def test_derived_status() -> None:
 
 
 def test_explicit_identified_with_conversations_is_a_warning_and_kept() -> None:
-    contact = person("x", "2026-11-01 call", status="identified", lines={"status": 4})
+    contact = person("x", "2026-11-01 call", status="identified", lines=key_lines({"status": 4}))
     status, problems = derive_status(contact)
     assert status == "identified"
     assert [(p.line, p.severity) for p in problems] == [(4, "warning")]

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from netsite import model
 from netsite.config import Config, Rules
-from netsite.contact import Contact, LogEntry
+from netsite.contact import Contact, LogEntry, key_lines
 from netsite.journal import Journal
 from netsite.model import ModelMemo, Network, build_network
 
@@ -39,7 +39,7 @@ def contact(draw: st.DrawFn, n: int) -> Contact:
         status=draw(st.sampled_from([None, None, "dormant", "identified"])),
         next_follow_up=draw(st.one_of(st.none(), st.just(TODAY + timedelta(days=3)))),
         log=tuple(draw(st.lists(_entry, max_size=3))),
-        lines={"referred_by": n + 2},
+        lines=key_lines({"referred_by": n + 2}),
     )
 
 
@@ -57,7 +57,7 @@ def edited(draw: st.DrawFn, c: Contact) -> Contact | None:
     if kind == "name":
         return c._replace(name=draw(st.sampled_from(NAMES)))
     if kind == "moved":  # a line added above it: its problems name another line
-        return c._replace(lines={"referred_by": c.line("referred_by") + 1})
+        return c._replace(lines=key_lines({"referred_by": c.line("referred_by") + 1}))
     if kind == "referrer":
         return c._replace(referred_by=draw(st.sampled_from([None, "c0", "Bo", "c3"])))
     return c
