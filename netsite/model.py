@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import cached_property
 from operator import attrgetter
@@ -163,11 +163,23 @@ def _forest(
             forest, problems = build_forest(contacts, resolver)
             memo.forest = forest.settle(), problems
         memo.referrals = now
-        return memo.forest
-    if memo.forest is None or not _same_referrals(memo.contacts, contacts):
-        memo.forest = build_forest(contacts, resolver)
-    memo.contacts = tuple(contacts)
-    return memo.forest
+    else:
+        if memo.forest is None or not _same_referrals(memo.contacts, contacts):
+            memo.forest = build_forest(contacts, resolver)
+        memo.contacts = tuple(contacts)
+    forest, problems = memo.forest
+    return forest, _relined(problems, contacts)
+
+
+def _relined(problems: list[Problem], contacts: Sequence[Contact]) -> list[Problem]:
+    """Return the forest's problems at the lines their contacts' `referred_by` stand at now: a forest
+    is reused while no id, name, referrer or path changed, yet a line added above a referrer (a log
+    entry, before it) moves it."""
+    if not problems:
+        return problems
+    paths = {p.path for p in problems}
+    line = {c.path: c.line("referred_by") for c in contacts if c.path in paths}
+    return [p if p.line == line[p.path] else replace(p, line=line[p.path]) for p in problems]
 
 
 def _same_referrals(then: Sequence[Contact], now: Sequence[Contact]) -> bool:
@@ -183,8 +195,8 @@ def referral_digest(contacts: Sequence[Contact]) -> str:
 
 
 def _referral(c: Contact) -> tuple[object, ...]:
-    """Return all that build_forest reads of a contact."""
-    return c.id, c.name, c.referred_by, c.path, c.lines[0]  # c.line("referred_by"), a call fewer
+    """Return all that build_forest reads of a contact, but the line of its referrer (_relined)."""
+    return c.id, c.name, c.referred_by, c.path
 
 
 def _known(memo: ModelMemo | None, today: date, rules: Rules) -> _Known:

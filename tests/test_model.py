@@ -141,6 +141,25 @@ def test_a_forest_kept_by_digest_is_reused_only_while_it_is_the_forest_built_afr
     assert {"preorder", "branch_sizes"} <= forest.__dict__.keys()  # made before it is kept on disk
 
 
+def test_a_line_added_above_a_referrer_keeps_the_forest_and_moves_its_problem() -> None:
+    """A call logged above `referred_by` moves its line, not the forest: the forest kept is reused and
+    its problem about that referrer points at the new line."""
+    contacts = [
+        Contact("a", "a.md", "A"),
+        Contact("b", "b.md", "B", referred_by="nobody", lines=key_lines({"referred_by": 3})),
+    ]
+    kept = ModelMemo(referrals="")
+    first = build_network(journal(contacts), TODAY, memo=kept)
+    contacts[1] = contacts[1]._replace(
+        log=(LogEntry(TODAY, "call", line=3),), lines=key_lines({"referred_by": 5})
+    )
+    memo = ModelMemo(forest=kept.forest, referrals=kept.referrals)
+    again = build_network(journal(contacts), TODAY, memo=memo)
+    assert again.forest is first.forest
+    assert [(p.path, p.line) for p in first.problems] == [("b.md", 3)]
+    assert [(p.path, p.line) for p in again.problems] == [("b.md", 5)]
+
+
 def test_the_referral_digest_covers_all_the_forest_reads_of_each_contact() -> None:
     from netsite.digests import value_digest
     from netsite.journal import load_journal
