@@ -587,22 +587,24 @@ def test_a_company_page_follows_a_chain_change_the_basis_cannot_tell(small: Path
     assert "Cyrus" in (small / "output" / "companies" / "acme.html").read_text()
 
 
-def test_a_note_never_rendered_counts_as_asking_for_anyone(small: Path) -> None:
-    """What a note asks for is known from its render: one never rendered may ask for the newcomer."""
+def test_a_note_never_rendered_counts_as_asking_for_anyone_it_names(small: Path) -> None:
+    """What a note asks for is known from its render: one never rendered may ask for the newcomer,
+    if its text holds the newcomer's id or name at all (in any case, or with a tab for spaces)."""
     from netsite.journal import load_journal
     from netsite.model import build_network
     from netsite.notes import CachedNotes
     from netsite.pagekeys import page_keys
 
-    note = "---\nname: Dee\n---\nSee [[Cy]].\n"
-    (small / "contacts" / "dee.md").write_text(note, encoding="utf-8")
+    notes_of = {"dee": "See [[Cy]]; EVE   NOVA is next.\n", "bob": "See [[Cy]].\n", "fay": "[[Eve\tNova]]\n"}
+    for cid, text in notes_of.items():
+        (small / "contacts" / f"{cid}.md").write_text(f"---\nname: {cid}\n---\n{text}", encoding="utf-8")
     before = page_keys(build_network(load_journal(small), TODAY), {}, "")
-    (small / "contacts" / "eve.md").write_text("---\nname: Eve\n---\n", encoding="utf-8")
+    (small / "contacts" / "newcomer.md").write_text("---\nname: Eve   Nova\n---\n", encoding="utf-8")
     keys = page_keys(build_network(load_journal(small), TODAY), {}, "")
     notes = CachedNotes(lambda target: None, False, {})
-    assert keys.reshaped(before.parts, notes) == {"eve", "dee"}
-    notes.render("See [[Cy]].\n")
-    assert keys.reshaped(before.parts, notes) == {"eve"}
+    assert keys.reshaped(before.parts, notes) == {"newcomer", "dee", "fay"}  # Bob's notes name no Eve
+    notes.render(notes_of["dee"])
+    assert keys.reshaped(before.parts, notes) == {"newcomer", "fay"}
 
 
 @pytest.mark.parametrize("lost", ["parts", "nothing", "upgraded"])
