@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -23,9 +23,14 @@ class Group:
 
 def slugify(text: str) -> str:
     """Make a lowercase ASCII slug for a page name; never empty."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    ascii_text = text  # ASCII text is its own NFKD form: most names need no normalising
+    if not text.isascii():
+        ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = _NOT_SLUG.sub("-", ascii_text.lower()).strip("-")
     return slug[:80] or "x"
+
+
+_NOT_SLUG = re.compile(r"[^a-z0-9]+")
 
 
 def group_by(pairs: list[tuple[str, str]], extra: Iterable[str] = ()) -> list[Group]:
@@ -38,16 +43,17 @@ def group_by(pairs: list[tuple[str, str]], extra: Iterable[str] = ()) -> list[Gr
     spelt: dict[str, list[str]] = defaultdict(list)  # each spelling -> the ids under it, in order
     for key, cid in pairs:
         spelt[key].append(cid)
-    counts: dict[str, Counter[str]] = defaultdict(Counter)  # folded key -> its spellings, counted
+    counts: dict[str, dict[str, int]] = {}  # folded key -> its spellings, counted
     for key, ids in spelt.items():
-        counts[key.casefold()][key] = len(ids)
+        counts.setdefault(key.casefold(), {})[key] = len(ids)
     wanted = {name.casefold(): name for name in extra}
     for folded, name in wanted.items():
-        counts[folded][name] += 0
+        counts.setdefault(folded, {}).setdefault(name, 0)
     groups, used, ranks = [], set(), _Ranks(pairs)
-    for folded in sorted(counts, key=lambda f: (f, _spelling(counts[f]))):
-        name = wanted.get(folded) or _spelling(counts[folded])
-        members = _members(spelt, counts[folded], ranks)
+    for folded in sorted(counts):  # a LinkedIn export brings thousands of companies of one person
+        spellings = counts[folded]
+        name = wanted.get(folded) or _spelling(spellings)
+        members = _members(spelt, spellings, ranks)
         groups.append(Group(name, _unique(slugify(name), used), members, folded in wanted))
     return groups
 
@@ -65,7 +71,7 @@ class _Ranks(dict[str, int]):
         return self[cid]
 
 
-def _members(spelt: dict[str, list[str]], spellings: Counter[str], ranks: _Ranks) -> tuple[str, ...]:
+def _members(spelt: dict[str, list[str]], spellings: dict[str, int], ranks: _Ranks) -> tuple[str, ...]:
     """Return the ids under any of a key's spellings, in the order of the pairs."""
     lists = [spelt[s] for s in spellings if s in spelt]
     if len(lists) < 2:
@@ -73,8 +79,10 @@ def _members(spelt: dict[str, list[str]], spellings: Counter[str], ranks: _Ranks
     return tuple(sorted([cid for ids in lists for cid in ids], key=ranks.__getitem__))
 
 
-def _spelling(counts: Counter[str]) -> str:
+def _spelling(counts: dict[str, int]) -> str:
     """Pick the most used spelling, ties to the first in sort order."""
+    if len(counts) == 1:
+        return next(iter(counts))
     return min(counts, key=lambda s: (-counts[s], s))
 
 
