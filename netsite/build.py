@@ -387,13 +387,14 @@ class _Plan:
         """Return the coarse key of a page (None: unknown, check and render it)."""
         return None if self.keys is None else self.keys.coarse(self.pages[index])
 
-    def fine(self, index: int) -> str | None:
-        """Return the fine key of a page now, notes included (None: unknown, render it)."""
+    def fine(self, index: int, then: str | None = None) -> str | None:
+        """Return the fine key of a page now, notes included (None: unknown, render it); then is its
+        fine key of an earlier build, if known."""
         if self.keys is None:
             return None
         fine = self.fines.get(index)
         if fine is None:
-            fine = self.keys.fine(self.pages[index], self.notes)
+            fine = self.keys.fine(self.pages[index], self.notes, then)
             if fine is not None:  # None: notes never rendered, which rendering the page may change
                 self.fines[index] = fine
         return fine
@@ -430,8 +431,12 @@ class _Plan:
         coarse = self.coarse(index)
         if known[0] == coarse and not self.keys.reached(self.pages[index]):
             return known[0], known[1]
-        fine = self.fine(index)
-        return (coarse, fine) if fine is not None and fine == known[1] else None  # type: ignore[return-value]
+        from .pagekeys import same_week_shown  # imported with page_keys, by _plan
+
+        fine = self.fine(index, known[1])
+        if fine is None or (fine != known[1] and not same_week_shown(fine, known[1])):
+            return None
+        return coarse, fine  # type: ignore[return-value]
 
     def notes_span(
         self, page: Any, data: bytes, sum_: str | None, shown: dict[str, Any]

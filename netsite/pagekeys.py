@@ -283,17 +283,19 @@ class PageKeys:
         """Map each file with problems to the digest of its problems."""
         return {path: _digest(found) for path, found in self.network.problems_by_path.items()}
 
-    def fine(self, page: Page, notes: CachedNotes) -> str | None:
+    def fine(self, page: Page, notes: CachedNotes, then: str | None = None) -> str | None:
         """Return the key of one page: for a contact page, with the answers its notes' wikilinks get
-        (None while the notes were never rendered)."""
+        (None while the notes were never rendered); then is the page's fine key of an earlier build,
+        if known (see week_key)."""
         if page.template == "contact.html":
             contact = page.context["contact"]
             state = notes.state(contact.notes)
             return None if state is None else _text_digest(f"{self.top}|{self._contact(contact)}|{state!r}")
+        if page.template == "week.html":
+            return self.week_key(page, then)
         makers = {
             "company.html": self._company,
             "tag.html": self._tag,
-            "week.html": self._week,
             "tree.html": self._tree,
             "companies.html": self._company_list,
             "problems.html": self._problems,
@@ -419,6 +421,33 @@ class PageKeys:
         badges = [network.status[cid] for cid in ids], [cid for cid in ids if network.is_stale(cid)]
         return f"{self.shape}|{network.forest.unresolved!r}|{companies!r}|{badges!r}"
 
+    def week_key(self, page: Page, then: str | None) -> str:
+        """Return a week page's key in two parts, joined by WEEK_PARTS: a digest of the front matter of
+        everyone it lists (_week: quick to make for every week), then a digest of what it shows of
+        them (_week_shown: each entry of the week, read from the log). The second part is kept from
+        then while the first is the same, and worked out again only when it is not: a call logged on
+        someone changes their front matter, and so the first part of every week that lists them,
+        but the page of only the week it was logged in (same_week_shown tells it)."""
+        listed = _text_digest(f"{self.top}|{self._week(page.context)}")
+        if then is not None and then.startswith(listed + WEEK_PARTS):
+            return then
+        return f"{listed}{WEEK_PARTS}{_text_digest(f'{self.top}|{self._week_shown(page)}')}"
+
+    def _week_shown(self, page: Page) -> str:
+        """Return what a week page shows: its report (figures, goals, who was added and reached), its
+        neighbours, each new contact's name and company and its referrer's name, and each entry's
+        day, kind and note with its contact's name, in the page's order (not an entry's line)."""
+        shown = page.lazy()  # type: ignore[misc]  # a week page's report and interactions
+        report, contacts = shown["report"], self.network.contacts
+        referrer, referrals = self.network.forest.referrer, set(report.referrals)
+        new = [
+            (contacts[c].name, contacts[c].company, contacts[referrer[c]].name if c in referrals else None)  # type: ignore[index]
+            for c in report.new_contacts
+        ]
+        entries = [(e.date, e.kind, e.label, e.note, c.id, c.name) for e, c in shown["interactions"]]
+        neighbours = page.context["previous"], page.context["next"]
+        return f"{report!r}|{neighbours!r}|{new!r}|{entries!r}"
+
     def _week(self, context: dict[str, Any]) -> str:
         """Return what a week page depends on: its week, neighbours and network size, and the front
         matter of each contact added or reached that week, from which the rest of its report and
@@ -433,6 +462,15 @@ class PageKeys:
         seen = "".join(map(fronts.__getitem__, report.reached))
         week = (report.week, report.network_size, report.goals, context["previous"], context["next"])
         return f"{week!r}|{new}|{seen}"
+
+
+WEEK_PARTS = "|"  # between the two parts of a week page's key (see PageKeys.week_key): no digest holds it
+
+
+def same_week_shown(key: str, then: str) -> bool:
+    """Tell whether two keys of a week page (see PageKeys.week_key) say it shows the same."""
+    _, cut, shown = key.partition(WEEK_PARTS)
+    return bool(cut) and shown == then.partition(WEEK_PARTS)[2]
 
 
 def _digest(value: object) -> str:

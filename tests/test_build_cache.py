@@ -453,10 +453,10 @@ def checked_contact_pages(monkeypatch: pytest.MonkeyPatch, template: str = "cont
     checked: set[str] = set()
     original = pagekeys.PageKeys.fine
 
-    def fine(self: pagekeys.PageKeys, page: site.Page, notes: object) -> str | None:
+    def fine(self: pagekeys.PageKeys, page: site.Page, notes: object, then: str | None = None) -> str | None:
         if page.template == template:
             checked.add(page.path)
-        return original(self, page, notes)  # type: ignore[arg-type]
+        return original(self, page, notes, then)  # type: ignore[arg-type]
 
     monkeypatch.setattr(pagekeys.PageKeys, "fine", fine)
     return checked
@@ -717,6 +717,25 @@ def test_after_a_first_build_a_logged_call_renders_only_the_week_pages_it_change
     assert build(journal, TODAY).ok
     assert "weeks/2026-W47.html" in rendered and len(rendered) <= 3 and len(weeks) == 55
     assert_same_as_uncached(journal, after="log_call")
+
+
+def test_a_week_page_that_shows_the_same_of_a_contact_is_not_rendered_again(
+    small: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Bob's front matter changes with a call logged in week 47, and so the first part of the key of
+    week 44, which lists his earlier call; what week 44 shows of him (his name, that call) does not,
+    so it is not rendered again (PageKeys.week_key). An edit of that earlier call's note is."""
+    bob = small / "contacts" / "bob.md"
+    assert_same_as_uncached(small)
+    assert_same_as_uncached(small)  # keys kept for every week page
+    rendered = rendered_pages(monkeypatch, "week.html")
+    replace(bob, "  - 2026-11-01 call: hi", "  - 2026-11-20 email: more\n  - 2026-11-01 call: hi")
+    assert build(small, TODAY).ok and rendered == ["weeks/2026-W47.html"]
+    assert_same_as_uncached(small, after="a call logged")
+    rendered.clear()
+    replace(bob, "2026-11-01 call: hi", "2026-11-01 call: hello")
+    assert build(small, TODAY).ok and rendered == ["weeks/2026-W44.html"]
+    assert_same_as_uncached(small, after="an earlier note edited")
 
 
 def test_the_problems_page_is_rendered_again_only_when_what_it_shows_changed(
