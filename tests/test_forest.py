@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -300,3 +301,32 @@ def test_a_name_two_contacts_share_resolves_to_the_smaller_id_with_a_warning(tmp
     assert forest.parent["bob"] == "ann-lee"
     assert [(p.path, p.line, p.severity) for p in problems] == [("contacts/bob.md", 3, "warning")]
     assert "ann-lee, ann-lee-2" in problems[0].message
+
+
+_NAMES = st.sampled_from(["Ann", "ann", "Bo", "Straße", "STRASSE", "Cy"])
+# "up" is the contact made just before: chains long enough to be shown by their ends (anchors)
+_REFERRERS = st.sampled_from(
+    [None, "me", "c0", "c1", "C2", "Ann", "bo", "[[Cy]]", "nobody", "c5", "up", "up"]
+)
+
+
+@given(st.lists(st.tuples(_NAMES, _REFERRERS), max_size=16), st.booleans())
+def test_a_forest_pickles_whole_each_dict_in_its_order(people: list[tuple[str, str]], settled: bool) -> None:
+    """The cache keeps the forest packed as ids and arrays of places (Forest.__reduce__): it comes
+    back equal, each dict and list in the order it was made in (page keys digest some of them),
+    with the order, branch sizes and anchors worked out before it was kept."""
+    contacts = [c(f"c{i}", name, f"c{i - 1}" if up == "up" else up) for i, (name, up) in enumerate(people)]
+    forest = build_forest(contacts)[0]
+    if settled:
+        forest.settle()
+        for cid in forest.degree:
+            forest.chain_ends(cid)  # a chain longer than CHAIN_WHOLE works out the anchors
+    again = pickle.loads(pickle.dumps(forest, pickle.HIGHEST_PROTOCOL))
+    assert again.__dict__.keys() == forest.__dict__.keys()
+    for name in ("parent", "referrer", "children", "degree", "branch_sizes", "_anchors"):
+        if name in forest.__dict__:
+            assert list(getattr(again, name).items()) == list(getattr(forest, name).items()), name
+    shown = ("roots", "cycles", "unresolved", "preorder")
+    assert [getattr(again, name) for name in shown] == [getattr(forest, name) for name in shown]
+    assert vars(again.resolver) == vars(forest.resolver)
+    assert list(again.resolver.names.items()) == list(forest.resolver.names.items())
