@@ -25,7 +25,7 @@ import yaml
 from frontmatter.default_handlers import YAMLHandler
 
 from . import frontmatter_yaml as fm
-from .contact import Contact, LogEntry, parse_contact
+from .contact import Contact, LogEntry, key_lines, parse_contact
 from .journal import CONTACTS_DIR, contact_files
 
 _FENCE = YAMLHandler.FM_BOUNDARY
@@ -424,6 +424,4 @@ def _rest(contact: Contact) -> Contact:
     """Return the contact without what an entry may change: log, lines, problem lines, a derived added."""
     problems = tuple(sorted(replace(p, line=None) for p in contact.problems))
     added = contact.added if contact.line("added") is not None else None
-    return contact._replace(
-        log=(), notes_line=0, lines=Contact._field_defaults["lines"], problems=problems, added=added
-    )
+    return contact._replace(log=(), notes_line=0, lines=key_lines({}), problems=problems, added=added)
