@@ -7,7 +7,7 @@ from array import array
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from itertools import islice
+from itertools import chain, islice, repeat
 from typing import Any, Protocol, TypeVar
 
 from .contact import Contact
@@ -110,7 +110,7 @@ def _packed(forest: Forest) -> dict[str, Any]:
     at = {cid: i for i, cid in enumerate(ids)}
 
     def places(cids: Iterable[str | None]) -> bytes:
-        return array("i", [-1 if cid is None else at[cid] for cid in cids]).tobytes()
+        return array("i", list(map(at.get, cids, repeat(-1)))).tobytes()  # -1: no one (None)
 
     def mapping(found: dict[str, Any], value: Callable[[Iterable[Any]], bytes]) -> tuple[bytes, bytes]:
         return places(found), value(found.values())
@@ -120,7 +120,7 @@ def _packed(forest: Forest) -> dict[str, Any]:
         "ids": ids,
         "parent": places(forest.parent.values()),
         "referrer": {cid: up for cid, up in forest.referrer.items() if up != forest.parent[cid]},
-        "children": mapping(forest.children, lambda kids: places(k for ks in kids for k in ks)),
+        "children": mapping(forest.children, lambda kids: places(chain.from_iterable(kids))),
         "sizes": array("i", map(len, forest.children.values())).tobytes(),
         "roots": places(forest.roots),
         "degree": mapping(forest.degree, _numbers),
