@@ -110,7 +110,7 @@ def _packed(forest: Forest) -> dict[str, Any]:
     at = {cid: i for i, cid in enumerate(ids)}
 
     def places(cids: Iterable[str | None]) -> bytes:
-        return array("i", list(map(at.get, cids, repeat(-1)))).tobytes()  # -1: no one (None)
+        return _numbers(list(map(at.get, cids, repeat(-1))))  # -1: no one (None)
 
     def mapping(found: dict[str, Any], value: Callable[[Iterable[Any]], bytes]) -> tuple[bytes, bytes]:
         return places(found), value(found.values())
@@ -121,7 +121,7 @@ def _packed(forest: Forest) -> dict[str, Any]:
         "parent": places(forest.parent.values()),
         "referrer": {cid: up for cid, up in forest.referrer.items() if up != forest.parent[cid]},
         "children": mapping(forest.children, lambda kids: places(chain.from_iterable(kids))),
-        "sizes": array("i", map(len, forest.children.values())).tobytes(),
+        "sizes": _numbers(map(len, forest.children.values())),
         "roots": places(forest.roots),
         "degree": mapping(forest.degree, _numbers),
         "rest": (forest.cycles, forest.unresolved, resolver.namesakes, resolver.ids_folded),
@@ -139,7 +139,15 @@ def _packed(forest: Forest) -> dict[str, Any]:
 
 
 def _numbers(values: Iterable[int]) -> bytes:
+    """Pack numbers as bytes (four each)."""
     return array("i", values).tobytes()
+
+
+def _numbers_of(data: bytes) -> array[int]:
+    """Return the numbers _numbers packed."""
+    found = array("i")
+    found.frombytes(data)
+    return found
 
 
 def _unpacked(packed: dict[str, Any]) -> Forest:
@@ -148,9 +156,9 @@ def _unpacked(packed: dict[str, Any]) -> Forest:
     named = [*ids, None].__getitem__  # place -1 is no one
 
     def listed(data: bytes) -> list[Any]:
-        return list(map(named, _array(data)))
+        return list(map(named, _numbers_of(data)))
 
-    def mapping(pair: tuple[bytes, bytes], values: Callable[[bytes], list[Any]]) -> dict[str, Any]:
+    def mapping(pair: tuple[bytes, bytes], values: Callable[[bytes], Iterable[Any]]) -> dict[str, Any]:
         return dict(zip(listed(pair[0]), values(pair[1]), strict=True))
 
     parent = dict(zip(ids, listed(packed["parent"]), strict=True))
@@ -158,30 +166,25 @@ def _unpacked(packed: dict[str, Any]) -> Forest:
     kids = iter(listed(packed["children"][1]))
     keys = listed(packed["children"][0])
     children = {
-        cid: tuple(islice(kids, n)) if n else () for cid, n in zip(keys, _array(packed["sizes"]), strict=True)
+        cid: tuple(islice(kids, n)) if n else ()
+        for cid, n in zip(keys, _numbers_of(packed["sizes"]), strict=True)
     }
     cycles, unresolved, namesakes, ids_folded = packed["rest"]
     resolver = Resolver.__new__(Resolver)
     resolver.ids = set(ids) if packed["ids_set"] is None else packed["ids_set"]
     resolver.names = dict(zip(packed["names"][0], listed(packed["names"][1]), strict=True))
     resolver.namesakes, resolver.ids_folded = namesakes, ids_folded
-    degree = mapping(packed["degree"], lambda data: list(_array(data)))
+    degree = mapping(packed["degree"], _numbers_of)
     forest = Forest(
         parent, referrer, children, tuple(listed(packed["roots"])), degree, cycles, unresolved, resolver
     )
     if "preorder" in packed:
         forest.__dict__["preorder"] = listed(packed["preorder"])
     if "branch_sizes" in packed:
-        forest.__dict__["branch_sizes"] = mapping(packed["branch_sizes"], lambda data: list(_array(data)))
+        forest.__dict__["branch_sizes"] = mapping(packed["branch_sizes"], _numbers_of)
     if "_anchors" in packed:
         forest.__dict__["_anchors"] = mapping(packed["_anchors"], listed)
     return forest
-
-
-def _array(data: bytes) -> array[int]:
-    found = array("i")
-    found.frombytes(data)
-    return found
 
 
 class Named(Protocol):
